@@ -1,0 +1,55 @@
+"""Udredning: a caseworker (sagsbehandler) assesses boevne, the ability to live in own home.
+
+Caseworkers are a finite, dated staffing; each carries `caseload_per_caseworker` assessments at a
+time. The outcome routes the citizen to own home, botilbud, skæv bolig, or "not ready yet", in
+which case the citizen is assessed again after a while.
+"""
+
+from __future__ import annotations
+
+# Where the outcome of an assessment puts the citizen to wait.
+WAITING_STAGE = {
+    "own_home": "awaiting_housing",
+    "botilbud": "awaiting_botilbud",
+    "skaev_bolig": "awaiting_skaev_bolig",
+    "not_ready": "not_ready",
+}
+
+
+def choose(shares, u: float) -> str:
+    """The category whose cumulative share first exceeds u (shares in declared order)."""
+    total = 0.0
+    names = type(shares).model_fields
+    for name in names:
+        total += getattr(shares, name)
+        if u < total:
+            return name
+    return name  # u within rounding of 1: the last category
+
+
+def until_routed(city, c, referred: bool = False, not_ready: bool = False):
+    """Generator: referral, assessment and re-assessments; returns the route."""
+    cfg = city.cfg.assessment
+    rec, env, caseworkers = city.rec, city.env, city.caseworkers
+    while True:
+        if not_ready:
+            yield env.timeout(city.dur(cfg.reassessment_days_mean, city.draw["reassessment"]()))
+            rec.move(c, "awaiting_assessment")
+        elif not referred:
+            yield env.timeout(city.dur(cfg.referral_days_mean, c.first("referral", city.draw["referral"])))
+        rec.emit(c, "referred")
+        claim = caseworkers.request()
+        c.claim = (caseworkers, claim, 1.0)
+        yield claim
+        rec.move(c, "in_assessment")
+        rec.emit(c, "assessment_start")
+        yield env.timeout(city.dur(cfg.assessment_days_mean, c.first("assessment", city.draw["assessment"])))
+        caseworkers.release()
+        c.claim = None
+        route = choose(cfg.route_share, c.first("route", city.draw["route"]))
+        c.route = route
+        rec.move(c, WAITING_STAGE[route])
+        rec.emit(c, "assessment_end", route=route)
+        if route != "not_ready":
+            return route
+        not_ready = True

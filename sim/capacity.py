@@ -1,0 +1,97 @@
+"""Finite capacity: staff caseloads, shelter beds, residential places.
+
+A `Pool` holds capacity in units (caseload units, beds, places) and grants requests first come,
+first served; a request waits while the one before it waits (no overtaking), so a citizen who
+needs a heavy caseload unit is not passed over by lighter ones. Capacity follows dated steps;
+when it falls, work under way goes on and new work waits until busy is below capacity again.
+It is leaner than `simpy.Resource`: one event per request, no request objects or callbacks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+
+import simpy
+
+from sim.config import Step
+
+EPS = 1e-9
+
+
+class Pool:
+    """Capacity units handed out first come, first served."""
+
+    __slots__ = ("env", "name", "capacity", "busy", "_queue")
+
+    def __init__(self, env: simpy.Environment, name: str, capacity: float = 0.0) -> None:
+        self.env = env
+        self.name = name
+        self.capacity = capacity
+        self.busy = 0.0
+        self._queue: deque[tuple[simpy.Event, float]] = deque()
+
+    def request(self, units: float = 1.0) -> simpy.Event:
+        """An event that fires when `units` are granted; the caller must release them."""
+        event = self.env.event()
+        if not self._queue and self.busy + units <= self.capacity + EPS:
+            self.busy += units
+            event.succeed()
+        else:
+            self._queue.append((event, units))
+        return event
+
+    def free(self) -> float:
+        """Units that a new request could take now."""
+        return 0.0 if self._queue else self.capacity - self.busy
+
+    def release(self, units: float = 1.0) -> None:
+        self.busy -= units
+        self._serve()
+
+    def cancel(self, event: simpy.Event, units: float = 1.0) -> None:
+        """Withdraw a request: release it if granted, else leave the queue."""
+        if event.triggered:
+            self.release(units)
+            return
+        self._queue.remove((event, units))
+        self._serve()
+
+    def set_capacity(self, capacity: float) -> None:
+        self.capacity = capacity
+        self._serve()
+
+    @property
+    def queue_length(self) -> int:
+        return len(self._queue)
+
+    def _serve(self) -> None:
+        queue = self._queue
+        while queue and self.busy + queue[0][1] <= self.capacity + EPS:
+            event, units = queue.popleft()
+            self.busy += units
+            event.succeed()
+
+
+def value_at(steps: tuple[Step, ...], day: float, start) -> float:
+    """The step value in force `day` days after `start` (the first step before any date)."""
+    value = steps[0].value
+    for step in steps:
+        if (step.start - start).days <= day:
+            value = step.value
+    return value
+
+
+def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
+    """(day, value) changes after the run start, in order."""
+    for step in steps:
+        day = float((step.start - start).days)
+        if day > 0:
+            yield day, step.value
+
+
+def follow_schedule(env: simpy.Environment, steps, start, apply: Callable[[float], None]):
+    """Process: apply each dated step after the run start (the caller applies the first)."""
+    for day, value in step_days(steps, start):
+        yield env.timeout(day - env.now)
+        apply(value)

@@ -1,0 +1,49 @@
+"""A simulated citizen: identity, attributes drawn at arrival, and where they are now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+# Sources whose first draw is made when the citizen arrives, in this order, so that two
+# scenarios run with the same seed see the same people (common random numbers).
+ARRIVAL_DRAWS = (
+    "route",
+    "need_tier",
+    "shelter_use",
+    "referral",
+    "assessment",
+    "self_exit",
+    "exit_reason",
+    "support_decline",
+    "support_duration",
+    "tenancy",
+    "move_in",
+)
+
+
+@dataclass(slots=True, eq=False)
+class Citizen:
+    """One person on the path from homelessness to a home of their own."""
+
+    id: int
+    u: dict[str, float]  # first-occurrence uniforms per source, drawn at arrival
+    stage: str | None = None
+    route: str | None = None
+    tier: str | None = None
+    spell: int = 0  # homeless spells so far; a lost tenancy starts a new one
+    homeless_open: bool = False  # True while the citizen may still leave by themselves
+    spell_start: float = 0.0
+    exit_budget: float = 0.0  # Exp(1) hazard budget for leaving by themselves
+    exit_hazard_used: float = 0.0  # self-exit hazard spent in earlier homeless spells
+    main: simpy.Process | None = None
+    shelter: simpy.Process | None = None
+    claim: tuple | None = None  # (pool, event, units): a request waiting or held while homeless
+    support_claim: tuple | None = None  # (units, event): bostøtte reserved or running
+    offer: simpy.Event | None = None  # fires with the department when a dwelling is accepted
+
+    def first(self, source: str, draw) -> float:
+        """The arrival-time uniform for `source` the first time, fresh draws after that."""
+        value = self.u.pop(source, None)
+        return draw() if value is None else value

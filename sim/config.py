@@ -1,0 +1,379 @@
+"""Scenario files → one frozen, strictly validated configuration.
+
+A scenario is a small TOML file that may `extends` another; the chain is merged table by table
+(lists replace wholesale) and validated with pydantic models that refuse unknown keys, NaN/inf,
+negative counts and shares outside 0–1. A scenario is data only: runs never mutate it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    ValidationError,
+    model_validator,
+)
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+TIERS = ("low", "medium", "high")
+ROUTES = ("own_home", "botilbud", "skaev_bolig", "not_ready")
+SHARE_TOLERANCE = 1e-6
+
+
+class ScenarioError(ValueError):
+    """Bad input: carries the file, the key and what is allowed, for a one-line message."""
+
+    def __init__(self, file: str | Path, key: str, problem: str) -> None:
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file, self.key, self.problem = str(file), key, problem
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, strict=True)
+
+
+class Step(Frozen):
+    """A value that holds from a date on (staffing, capacity, inflow)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    start: dt.date = Field(alias="from")
+    value: NonNegativeFloat
+
+
+def _steps_ordered(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    if not steps:
+        raise ValueError("needs at least one {from = DATE, value = N} step")
+    dates = [s.start for s in steps]
+    if dates != sorted(set(dates)):
+        raise ValueError("step dates must be strictly increasing")
+    return steps
+
+
+Steps = Annotated[tuple[Step, ...], Field(min_length=1, strict=False)]
+
+
+class SharesModel(Frozen):
+    """Shares of a whole: each in 0–1 and together summing to 1."""
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> SharesModel:
+        total = sum(self.model_dump().values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"shares must sum to 1, they sum to {total:.6g}")
+        return self
+
+
+class PerTier(Frozen):
+    """One value per support-need tier (low ≈ CTI, medium ≈ ICM, high ≈ ACT)."""
+
+    low: NonNegativeFloat
+    medium: NonNegativeFloat
+    high: NonNegativeFloat
+
+
+class TierShare(SharesModel):
+    low: Share
+    medium: Share
+    high: Share
+
+
+class RouteShare(SharesModel):
+    own_home: Share
+    botilbud: Share
+    skaev_bolig: Share
+    not_ready: Share
+
+
+class InitialStageShare(SharesModel):
+    awaiting_assessment: Share
+    not_ready: Share
+    awaiting_housing: Share
+    awaiting_botilbud: Share
+    awaiting_skaev_bolig: Share
+
+
+class ExitReasonShare(SharesModel):
+    moved_away: Share
+    died: Share
+    housed_alone: Share
+
+
+class RunCfg(Frozen):
+    start_date: dt.date
+    end_date: dt.date
+    warmup_days: NonNegativeFloat
+    snapshot_interval_days: Annotated[float, Field(gt=0.0, le=31.0)]
+    duration_distribution: Literal["exponential", "fixed"]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunCfg:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        if self.warmup_days >= (self.end_date - self.start_date).days:
+            raise ValueError("warmup_days must be shorter than the run")
+        return self
+
+    @property
+    def horizon_days(self) -> float:
+        """Run length in days; the run covers end_date itself."""
+        return float((self.end_date - self.start_date).days + 1)
+
+
+class PopulationCfg(Frozen):
+    initial_homeless: NonNegativeInt
+    initial_stage_share: InitialStageShare
+    initial_housed_in_support: NonNegativeInt
+    inflow_per_month: Steps
+    self_exit_per_year: NonNegativeFloat
+    self_exit_reason_share: ExitReasonShare
+
+
+class ShelterCfg(Frozen):
+    beds: Steps
+    user_share: Share
+    initial_occupancy_share: Share
+    stay_days_mean: PositiveFloat
+    between_stays_days_mean: PositiveFloat
+
+
+class AssessmentCfg(Frozen):
+    caseworkers: Steps
+    caseload_per_caseworker: PositiveFloat
+    referral_days_mean: PositiveFloat
+    assessment_days_mean: PositiveFloat
+    reassessment_days_mean: PositiveFloat
+    route_share: RouteShare
+
+
+class AllocationCfg(Frozen):
+    departments: Annotated[int, Field(ge=1)]
+    dwellings_per_department: NonNegativeInt
+    turnover_per_year_share: Share
+    affordable_vacancy_share: Share
+    quota_share: Share
+    shielded_departments: NonNegativeInt
+    shielded_quota_share: Share
+    offer_refusal_share: Share
+    offers_per_vacancy_max: Annotated[int, Field(ge=1)]
+    require_support_capacity: bool
+
+    @model_validator(mode="after")
+    def _shielded_fit(self) -> AllocationCfg:
+        if self.shielded_departments > self.departments:
+            raise ValueError("shielded_departments cannot exceed departments")
+        return self
+
+
+class SupportCfg(Frozen):
+    support_workers: Steps
+    department_heads: Steps
+    caseload_units_per_worker: PositiveFloat
+    need_assessment_days: PositiveFloat
+    tier_share: TierShare
+    caseload_weight: PerTier
+    support_days_mean: PerTier
+    decline_share: Share
+    reengage_share: Share
+    reengage_days_mean: PositiveFloat
+
+
+class MoveInCfg(Frozen):
+    housing_advisors: Steps
+    caseload_per_advisor: PositiveFloat
+    move_in_days_mean: PositiveFloat
+    retention_visit_after_days: PositiveFloat
+    retention_visit_days: PositiveFloat
+
+
+class TenancyCfg(Frozen):
+    loss_per_year_supported: PerTier
+    loss_per_year_unsupported: PerTier
+    loss_per_year_after_support: PerTier
+
+
+class ResidentialCfg(Frozen):
+    """Botilbud (supported residential care) or skæv bolig (alternative housing) places."""
+
+    places: Steps
+    initial_occupancy_share: Share
+    stay_days_mean: PositiveFloat
+
+
+class SalaryCfg(Frozen):
+    caseworkers: NonNegativeFloat
+    housing_advisors: NonNegativeFloat
+    support_workers: NonNegativeFloat
+    department_heads: NonNegativeFloat
+
+
+class CostsCfg(Frozen):
+    shelter_per_day_dkk: NonNegativeFloat
+    shelter_state_refund_share: Share
+    botilbud_per_day_dkk: NonNegativeFloat
+    skaev_bolig_per_day_dkk: NonNegativeFloat
+    salary_per_year_dkk: SalaryCfg
+
+
+class Scenario(Frozen):
+    """A whole scenario: every rate, duration, share, capacity and cost of the model."""
+
+    name: Name
+    description: str
+    run: RunCfg
+    population: PopulationCfg
+    shelter: ShelterCfg
+    assessment: AssessmentCfg
+    allocation: AllocationCfg
+    support: SupportCfg
+    move_in: MoveInCfg
+    tenancy: TenancyCfg
+    botilbud: ResidentialCfg
+    skaev_bolig: ResidentialCfg
+    costs: CostsCfg
+
+    @model_validator(mode="after")
+    def _steps(self) -> Scenario:
+        for path, steps in iter_steps(self):
+            try:
+                _steps_ordered(steps)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+        return self
+
+    def sha256(self) -> str:
+        """Hash of the resolved configuration, to key results to the exact inputs."""
+        text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_years(self, years: float) -> Scenario:
+        """The same scenario over `years` years from its start date (validated anew)."""
+        end = self.run.start_date + dt.timedelta(days=round(years * 365.25) - 1)
+        data = self.model_dump(by_alias=True)
+        data["run"]["end_date"] = end
+        return Scenario.model_validate(data)
+
+
+def iter_steps(model: BaseModel, prefix: str = ""):
+    """Yield (dotted path, steps) for every dated step list in a config."""
+    for key in type(model).model_fields:
+        value = getattr(model, key)
+        path = f"{prefix}{key}"
+        if isinstance(value, tuple) and value and isinstance(value[0], Step):
+            yield path, value
+        elif isinstance(value, BaseModel):
+            yield from iter_steps(value, path + ".")
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, Path]]:
+    """Read one file and what it extends; return merged data and which file set each key."""
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
+    if not path.is_file():
+        where = chain[-1] if chain else path
+        raise ScenarioError(where, "extends" if chain else "file", f"no such file: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    origin = {key: path for key in _dotted_keys(data)}
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data, origin
+    if not isinstance(parent_name, str):
+        raise ScenarioError(path, "extends", "must be a file name (string)")
+    base, base_origin = _read_toml((path.parent / parent_name).resolve(), (*chain, path))
+    return _merge(base, data), {**base_origin, **origin}
+
+
+def _dotted_keys(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        yield prefix + key
+        if isinstance(value, dict):
+            yield from _dotted_keys(value, f"{prefix}{key}.")
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Deep-merge tables; any non-table value in `override` replaces the base value."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _error_key(loc: tuple) -> str:
+    """Dotted key of a pydantic error location, with list steps shown as [i]."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
+        elif part not in ("function-after",) and not str(part).startswith("function-"):
+            parts.append(str(part))
+    return ".".join(parts) or "(top level)"
+
+
+def _describe(err: dict) -> str:
+    """One readable sentence from a pydantic error: what is wrong and what is allowed."""
+    kind, msg = err["type"], err["msg"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (not a parameter of the model; check the spelling against baseline.toml)"
+    if kind == "missing":
+        return "missing (every parameter must be set; baseline.toml sets them all)"
+    if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):
+        return f"{value} is not allowed; must be a finite number"
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        return f"{value!r} is out of range: {msg.lower()}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not allowed: use only letters, digits, '_' and '-'"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    return f"{msg.lower()} (got {value!r})" if value is not None else msg.lower()
+
+
+def validate(data: dict, origin: dict[str, Path], file: Path) -> Scenario:
+    """Validate merged scenario data; a failure names the file that set the offending key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _error_key(err["loc"])
+        where = _owner(key, origin, file)
+        raise ScenarioError(where, key, _describe(err)) from None
+
+
+def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:
+    """The file in an extends chain that set `key` (or its nearest parent table)."""
+    parts = key.split("[")[0].split(".")
+    for n in range(len(parts), 0, -1):
+        found = origin.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return default
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a scenario file (following `extends`) into a frozen, validated Scenario."""
+    file = Path(path).resolve()
+    data, origin = _read_toml(file, ())
+    shown = {k: Path(path) if v == file else v for k, v in origin.items()}
+    return validate(data, shown, Path(path))

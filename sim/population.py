@@ -1,0 +1,134 @@
+"""Who is homeless: the population at the start, the inflow of newly homeless citizens, and
+those who leave by themselves (moved away, died, found housing on their own)."""
+
+from __future__ import annotations
+
+import math
+
+from sim import shelter
+from sim.assessment import choose
+from sim.capacity import step_days, value_at
+from sim.citizen import ARRIVAL_DRAWS, Citizen
+from sim.rng import exp1
+
+DAYS_PER_MONTH = 365.25 / 12
+RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
+
+
+def new_citizen(city) -> Citizen:
+    """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
+    city.citizens += 1
+    u = {source: city.draw[source]() for source in ARRIVAL_DRAWS}
+    c = Citizen(id=city.citizens, u=u)
+    c.exit_budget = exp1(u.pop("self_exit"))
+    return c
+
+
+def apportion(total: int, shares) -> dict[str, int]:
+    """Split a count by shares, largest remainder first, so the parts sum to `total`."""
+    exact = {k: total * v for k, v in shares.model_dump().items()}
+    counts = {k: math.floor(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: counts[k] - exact[k])[: total - sum(counts.values())]:
+        counts[k] += 1
+    return counts
+
+
+def initial(city) -> None:
+    """The population at the start: homeless in their stages (some in shelter beds), and the
+    residents already in bostøtte, botilbud and skæv bolig."""
+    cfg, rec = city.cfg, city.rec
+    beds = round(city.shelter_beds.capacity * cfg.shelter.initial_occupancy_share)
+    for stage, count in apportion(cfg.population.initial_homeless,
+                                  cfg.population.initial_stage_share).items():
+        for _ in range(count):
+            c = new_citizen(city)
+            rec.arrive(c, stage, "initial")
+            uses_shelter = c.u["shelter_use"] < cfg.shelter.user_share
+            inside = uses_shelter and beds > 0
+            beds -= inside
+            if stage == "awaiting_housing":
+                c.route = "own_home"
+                c.tier = choose(cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+            city.start_life(c, stage, inside)
+    for _ in range(cfg.population.initial_housed_in_support):
+        c = new_citizen(city)
+        c.route = "own_home"
+        c.tier = choose(cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+        units = city.caseload_weight(c.tier)
+        c.support_claim = (units, city.support_workers.request(units))
+        rec.arrive(c, "housed", "initial")
+        city.start_life(c, "housed")
+    for route in RESIDENTIAL_ROUTES:
+        places = city.places[route]
+        for _ in range(round(places.capacity * getattr(cfg, route).initial_occupancy_share)):
+            c = new_citizen(city)
+            c.route = route
+            places.request()
+            rec.arrive(c, f"in_{route}", "initial")
+            city.start_life(c, f"in_{route}")
+
+
+def inflow(city):
+    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate.
+
+    Each arrival spends one Exp(1) budget of cumulative intensity, carried across rate changes,
+    so the same draws give the same arrival times wherever two scenarios' rates agree.
+    """
+    env, steps, start = city.env, city.cfg.population.inflow_per_month, city.start
+    changes = [day for day, _ in step_days(steps, start)] + [math.inf]
+    while True:
+        budget = city.dur(1.0, city.draw["arrival"]())
+        t = env.now
+        while True:
+            rate = value_at(steps, t, start) / DAYS_PER_MONTH
+            change = next(day for day in changes if day > t)
+            if rate > 0 and t + budget / rate <= change:
+                t += budget / rate
+                break
+            if math.isinf(change):
+                return  # no more inflow
+            budget -= rate * (change - t)
+            t = change
+        yield env.timeout(t - env.now)
+        c = new_citizen(city)
+        city.rec.arrive(c, "awaiting_assessment", "newly_homeless")
+        city.start_life(c, "arrival")
+
+
+def exit_clock(city, c, spell: int):
+    """Process: leave by themselves once the spell's share of the exit hazard is spent."""
+    rate = city.cfg.population.self_exit_per_year / 365.0
+    yield city.env.timeout((c.exit_budget - c.exit_hazard_used) / rate)
+    if c.spell == spell and c.homeless_open:
+        leave_by_themselves(city, c)
+
+
+def open_spell(city, c) -> None:
+    """A homeless spell begins: the citizen may leave by themselves until it closes."""
+    c.spell += 1
+    c.homeless_open = True
+    c.spell_start = city.env.now
+    if city.cfg.population.self_exit_per_year > 0:
+        city.env.process(exit_clock(city, c, c.spell))
+
+
+def close_spell(city, c) -> None:
+    """The spell ends in a dwelling or a place: keep the exit hazard spent so far."""
+    c.homeless_open = False
+    rate = city.cfg.population.self_exit_per_year / 365.0
+    c.exit_hazard_used += rate * (city.env.now - c.spell_start)
+
+
+def leave_by_themselves(city, c) -> None:
+    """Withdraw the citizen from every queue and place, record the exit, stop their path."""
+    c.homeless_open = False
+    if c.claim is not None:
+        pool, event, units = c.claim
+        pool.cancel(event, units)
+        c.claim = None
+    city.allocation.withdraw(c)
+    shelter.leave(c, "exit")
+    reason = choose(city.cfg.population.self_exit_reason_share,
+                    c.first("exit_reason", city.draw["exit_reason"]))
+    city.rec.leave(c, reason)
+    c.main.interrupt("left by themselves")

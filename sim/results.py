@@ -1,0 +1,92 @@
+"""The result folder of CONTRACT.md: hive-partitioned Parquet with metadata, the summary and
+comparison tables, and the manifest. Every file is written atomically (temporary name, then
+rename), so a file that exists is complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import __version__
+from sim.config import Scenario
+
+RECORD_TABLES = ("events", "snapshots", "vacancies")
+LIBRARIES = ("simpy", "numpy", "scipy", "pyarrow", "plotly", "pydantic", "tqdm")
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call write(temporary path), then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None = None) -> None:
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_json(path: Path, data: dict) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def rep_metadata(cfg: Scenario, seed: int, rep: int) -> dict[str, str]:
+    return {"scenario": cfg.name, "rep": str(rep), "seed": str(seed),
+            "config_sha256": cfg.sha256(), "sim_version": __version__}
+
+
+def write_replication(out: Path, cfg: Scenario, seed: int, rep: int,
+                      tables: dict[str, pa.Table]) -> None:
+    """The three record tables of one replication, each in its hive partition."""
+    meta = rep_metadata(cfg, seed, rep)
+    for name in RECORD_TABLES:
+        path = out / name / f"scenario={cfg.name}" / f"rep={rep}" / "part-0.parquet"
+        write_parquet(path, tables[name], meta)
+
+
+def run_metadata(seed: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Metadata for run-level tables (summary, compare), which span scenarios and reps."""
+    return {"scenario": "*", "rep": "*", "seed": str(seed), "config_sha256": "*",
+            "sim_version": __version__, **(extra or {})}
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree, if it is a git checkout."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,  # noqa: S607
+                              capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None
+
+
+def manifest(scenarios: list[Scenario], seed: int, reps: int, started: dt.datetime,
+             states: dict[tuple[str, int], str]) -> dict:
+    """Everything needed to reproduce and audit the run."""
+    return {
+        "sim_version": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "libraries": {name: version(name) for name in LIBRARIES},
+        "seed": seed,
+        "reps": reps,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "scenarios": [{"name": s.name, "config_sha256": s.sha256(),
+                       "config": s.model_dump(mode="json", by_alias=True)} for s in scenarios],
+        "replications": [{"scenario": name, "rep": rep, "state": state}
+                         for (name, rep), state in sorted(states.items())],
+    }

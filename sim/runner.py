@@ -1,0 +1,97 @@
+"""Replications in parallel: every (scenario, rep) is one job that runs the model, writes its
+tables and returns its metrics. Results are keyed by (scenario, rep), never by completion order,
+so any number of workers gives the same output."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim import results, statistics
+from sim.city import run_replication
+from sim.config import Scenario
+
+
+@dataclass(frozen=True)
+class Job:
+    cfg: Scenario
+    seed: int
+    rep: int
+
+
+@dataclass
+class Outcome:
+    """Per-replication metrics by scenario (in rep order) and the state of every job."""
+
+    metrics: dict[str, list[dict[str, float]]]
+    states: dict[tuple[str, int], str] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+def run_job(job: Job, out: Path) -> dict[str, float]:
+    """Run one replication, write its tables, return its metrics (computed from the tables)."""
+    tables = run_replication(job.cfg, job.seed, job.rep)
+    results.write_replication(out, job.cfg, job.seed, job.rep, tables)
+    return statistics.rep_metrics(tables, job.cfg)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops handing out work and keeps what finished."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
+            progress: bool = True) -> Outcome:
+    """Run `reps` replications of every scenario with common random numbers (same seed and
+    replication numbers for every scenario)."""
+    jobs = [Job(cfg, seed, rep) for rep in range(reps) for cfg in scenarios]
+    outcome = Outcome(metrics={cfg.name: [] for cfg in scenarios},
+                      states={(j.cfg.name, j.rep): "pending" for j in jobs})
+    done: dict[tuple[str, int], dict[str, float]] = {}
+    bar = tqdm(total=len(jobs), desc="replications", unit="rep", disable=not progress,
+               file=None, dynamic_ncols=True)
+    try:
+        for job, metrics in _execute(jobs, out, workers):
+            done[(job.cfg.name, job.rep)] = metrics
+            outcome.states[(job.cfg.name, job.rep)] = "done"
+            bar.update()
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    finally:
+        bar.close()
+    for cfg in scenarios:
+        outcome.metrics[cfg.name] = [done[(cfg.name, r)] for r in range(reps) if (cfg.name, r) in done]
+    return outcome
+
+
+def _execute(jobs: list[Job], out: Path, workers: int) -> Iterable[tuple[Job, dict]]:
+    """Yield (job, metrics) as jobs finish, in this process or in a pool of `workers`."""
+    if workers <= 1:
+        for job in jobs:
+            yield job, run_job(job, out)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
+        pending: dict[Future, Job] = {pool.submit(run_job, job, out): job for job in jobs}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield pending.pop(future), future.result()
+        except KeyboardInterrupt:
+            running = {f: job for f, job in pending.items() if not f.cancel()}
+            for future, job in running.items():  # already running: let them finish, keep them
+                yield job, future.result()
+            raise
+        finally:
+            for future in pending:
+                future.cancel()

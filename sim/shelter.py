@@ -1,0 +1,53 @@
+"""Herberg (§110 shelter): finite beds used in episodes; who finds no bed is homeless outside.
+
+A shelter user alternates between a stay in a bed and a spell outside (rough sleeping or staying
+with others), for as long as the homeless spell lasts. A citizen who finds no bed waits outside
+in a first-come queue for the next free one.
+"""
+
+from __future__ import annotations
+
+import simpy
+from simpy.events import Initialize
+
+
+def episodes(city, c, inside_at_start: bool = False):
+    """Process: shelter stays and spells outside until interrupted by the end of homelessness."""
+    beds = city.shelter_beds
+    cfg = city.cfg.shelter
+    if c.shelter is not city.env.active_process:
+        return  # homelessness ended before this process got its first turn
+    bed = None
+    inside = False
+    try:
+        if not inside_at_start:
+            yield city.env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+        while True:
+            bed = beds.request()
+            yield bed
+            inside = True
+            city.rec.emit(c, "shelter_enter")
+            yield city.env.timeout(city.dur(cfg.stay_days_mean, city.draw["shelter_stay"]()))
+            city.rec.emit(c, "shelter_leave", reason="episode_end")
+            beds.release()
+            bed, inside = None, False
+            yield city.env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+    except simpy.Interrupt as stop:
+        if inside:
+            city.rec.emit(c, "shelter_leave", reason=stop.cause)
+        if bed is not None:
+            beds.cancel(bed)
+
+
+def start(city, c, inside_at_start: bool = False) -> None:
+    """Begin shelter use for a new homeless spell, if this citizen uses shelters."""
+    if c.first("shelter_use", city.draw["shelter_use"]) < city.cfg.shelter.user_share:
+        c.shelter = city.env.process(episodes(city, c, inside_at_start))
+
+
+def leave(c, reason: str) -> None:
+    """End shelter use because homelessness ended (housed, placed or gone)."""
+    proc = c.shelter
+    if proc is not None and proc.is_alive and not isinstance(proc.target, Initialize):
+        proc.interrupt(reason)
+    c.shelter = None

@@ -1,0 +1,70 @@
+"""Bostøtte (Housing First floating support) and the tenancy it protects.
+
+Support workers carry a weighted caseload (`caseload_units_per_worker`; a citizen counts
+`caseload_weight[tier]`). Support capacity is reserved when a dwelling is accepted; if none is
+free the citizen moves in and waits for it. Some citizens decline support; motivation work
+re-engages a share of them after a while. Support lasts a duration by tier. Throughout, the
+tenancy runs a loss hazard that depends on tier and on whether support is running.
+"""
+
+from __future__ import annotations
+
+from sim.tenancy import Tenancy
+
+
+def housed(city, c, in_support_at_start: bool = False):
+    """Generator: support and tenancy after moving in; returns when the tenancy is lost."""
+    cfg, loss = city.cfg.support, city.cfg.tenancy
+    rec, pool, tier = city.rec, city.support_workers, c.tier
+    tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]))
+    units, claim = c.support_claim
+    first_offer = not in_support_at_start
+    while True:
+        if not (yield from tenancy.hold(claim, getattr(loss.loss_per_year_unsupported, tier))):
+            return lose(city, c)
+        if first_offer and c.first("support_decline", city.draw["support_decline"]) < cfg.decline_share:
+            pool.release(units)
+            c.support_claim = None
+            rec.emit(c, "support_declined")
+            if city.draw["reengage"]() >= cfg.reengage_share:
+                break  # lives without support for the time support would have lasted
+            wait = city.env.timeout(city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]()))
+            if not (yield from tenancy.hold(wait, getattr(loss.loss_per_year_unsupported, tier))):
+                return lose(city, c)
+            claim = pool.request(units)
+            c.support_claim = (units, claim)
+            first_offer = False
+            continue
+        mean = getattr(cfg.support_days_mean, tier)
+        u = c.first("support_duration", city.draw["support_duration"])
+        length = city.dur.residual(mean, u) if in_support_at_start else city.dur(mean, u)
+        rec.emit(c, "support_start")
+        done = city.env.timeout(length)
+        kept = yield from tenancy.hold(done, getattr(loss.loss_per_year_supported, tier))
+        pool.release(units)
+        c.support_claim = None
+        rec.emit(c, "support_end", reason="completed" if kept else "tenancy_lost")
+        if not kept:
+            return lose(city, c)
+        return (yield from after_support(city, c, tenancy))
+    unsupported = city.env.timeout(city.dur(getattr(cfg.support_days_mean, tier), city.draw["support_duration"]()))
+    if not (yield from tenancy.hold(unsupported, getattr(loss.loss_per_year_unsupported, tier))):
+        return lose(city, c)
+    return (yield from after_support(city, c, tenancy))
+
+
+def after_support(city, c, tenancy):
+    """Generator: the tenancy after support, at the lower after-support hazard, until lost."""
+    yield from tenancy.hold(None, getattr(city.cfg.tenancy.loss_per_year_after_support, c.tier))
+    return lose(city, c)
+
+
+def lose(city, c) -> bool:
+    """The home is lost: any support claim is given up and the citizen is homeless again."""
+    if c.support_claim is not None:
+        units, claim = c.support_claim
+        city.support_workers.cancel(claim, units)
+        c.support_claim = None
+    city.rec.move(c, "awaiting_assessment")
+    city.rec.emit(c, "tenancy_lost")
+    return True
