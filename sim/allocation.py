@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from sim.assessment import choose
 from sim.population import close_spell
+from sim.support import assess_need
 
 QUOTA_EPS = 1e-9
 
@@ -113,8 +113,9 @@ def await_dwelling(city, c, nominated: bool = False):
     rec = city.rec
     if not nominated:
         rec.emit(c, "nominated")
-        yield city.env.timeout(city.dur(city.cfg.support.need_assessment_days, city.draw["need_assessment"]()))
-        c.tier = choose(city.cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+        days = city.cfg.support.need_assessment_days
+        yield city.env.timeout(city.dur(days, city.draw["need_assessment"]()))
+        assess_need(city, c)
         rec.emit(c, "support_need_assessed")
     c.offer = city.env.event()
     city.allocation.queue.append(c)

@@ -36,14 +36,16 @@ def until_routed(city, c, referred: bool = False, not_ready: bool = False):
             yield env.timeout(city.dur(cfg.reassessment_days_mean, city.draw["reassessment"]()))
             rec.move(c, "awaiting_assessment")
         elif not referred:
-            yield env.timeout(city.dur(cfg.referral_days_mean, c.first("referral", city.draw["referral"])))
+            u = c.first("referral", city.draw["referral"])
+            yield env.timeout(city.dur(cfg.referral_days_mean, u))
         rec.emit(c, "referred")
         claim = caseworkers.request()
         c.claim = (caseworkers, claim, 1.0)
         yield claim
         rec.move(c, "in_assessment")
         rec.emit(c, "assessment_start")
-        yield env.timeout(city.dur(cfg.assessment_days_mean, c.first("assessment", city.draw["assessment"])))
+        u = c.first("assessment", city.draw["assessment"])
+        yield env.timeout(city.dur(cfg.assessment_days_mean, u))
         caseworkers.release()
         c.claim = None
         route = choose(cfg.route_share, c.first("route", city.draw["route"]))

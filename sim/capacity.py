@@ -22,7 +22,7 @@ EPS = 1e-9
 class Pool:
     """Capacity units handed out first come, first served."""
 
-    __slots__ = ("env", "name", "capacity", "busy", "_queue")
+    __slots__ = ("_queue", "busy", "capacity", "env", "name")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float = 0.0) -> None:
         self.env = env

@@ -14,7 +14,6 @@ from sim.config import Scenario
 from sim.recorder import Recorder
 from sim.rng import Durations, Uniforms
 
-
 STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 
 

@@ -38,8 +38,9 @@ class BadInput(Exception):
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="housing-sim",
-        description="Simulate Copenhagen's homeless-to-housing pipeline. With no command: run "
-                    "baseline_2023 and reform_2024 with common random numbers into results/latest/.")
+        description="Simulate Copenhagen's homeless-to-housing pipeline. With no command: "
+                    "run baseline_2023 and reform_2024 with common random numbers into "
+                    "results/latest/.")
     sub = top.add_subparsers(dest="command", metavar="command")
     for name, help_text in (("run", "replications of one or more scenarios"),
                             ("compare", "paired differences against the first scenario")):
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "report":
             return report_command(args)
-        raise BadInput(f"{args.command}: not available in this version yet ({PLANNED[args.command]})")
+        raise BadInput(f"{args.command}: not available in this version yet "
+                       f"({PLANNED[args.command]})")
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BadInput as exc:

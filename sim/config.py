@@ -13,7 +13,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -336,7 +336,7 @@ def _describe(err: dict) -> str:
     kind, msg = err["type"], err["msg"]
     value = err.get("input")
     if kind == "extra_forbidden":
-        return "unknown key (not a parameter of the model; check the spelling against baseline.toml)"
+        return "unknown key (not a parameter of the model; see scenarios/baseline.toml)"
     if kind == "missing":
         return "missing (every parameter must be set; baseline.toml sets them all)"
     if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):

@@ -12,7 +12,8 @@ def move_in(city, c, dept: int):
     claim = advisors.request()
     yield claim
     rec.emit(c, "move_in_start", dept=dept)
-    yield city.env.timeout(city.dur(cfg.move_in_days_mean, c.first("move_in", city.draw["move_in"])))
+    u = c.first("move_in", city.draw["move_in"])
+    yield city.env.timeout(city.dur(cfg.move_in_days_mean, u))
     advisors.release()
     shelter.leave(c, "housed")
     rec.move(c, "housed")

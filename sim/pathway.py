@@ -53,7 +53,8 @@ def homeless_spell(city, c, start: str, inside_shelter: bool):
                 city, c, referred=start == "awaiting_assessment", not_ready=start == "not_ready"
             )
         if route == "own_home":
-            dept = yield from allocation.await_dwelling(city, c, nominated=start == "awaiting_housing")
+            nominated = start == "awaiting_housing"
+            dept = yield from allocation.await_dwelling(city, c, nominated)
             return route, dept
         yield from residential.await_place(city, c, route)
         return route, None

@@ -10,6 +10,7 @@ from sim.assessment import choose
 from sim.capacity import step_days, value_at
 from sim.citizen import ARRIVAL_DRAWS, Citizen
 from sim.rng import exp1
+from sim.support import assess_need
 
 DAYS_PER_MONTH = 365.25 / 12
 RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
@@ -48,12 +49,12 @@ def initial(city) -> None:
             beds -= inside
             if stage == "awaiting_housing":
                 c.route = "own_home"
-                c.tier = choose(cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+                assess_need(city, c)
             city.start_life(c, stage, inside)
     for _ in range(cfg.population.initial_housed_in_support):
         c = new_citizen(city)
         c.route = "own_home"
-        c.tier = choose(cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+        assess_need(city, c)
         units = city.caseload_weight(c.tier)
         c.support_claim = (units, city.support_workers.request(units))
         rec.arrive(c, "housed", "initial")

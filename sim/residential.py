@@ -24,7 +24,8 @@ def stay(city, c, route: str, at_start: bool = False):
     city.rec.move(c, f"in_{route}")
     city.rec.emit(c, f"{route}_enter")
     u = city.draw[f"{route}_stay"]()
-    length = city.dur.residual(cfg.stay_days_mean, u) if at_start else city.dur(cfg.stay_days_mean, u)
+    draw = city.dur.residual if at_start else city.dur
+    length = draw(cfg.stay_days_mean, u)
     yield city.env.timeout(length)
     city.rec.emit(c, f"{route}_leave")
     city.places[route].release()

@@ -24,7 +24,7 @@ def stream(seed: int, rep: int, name: str) -> np.random.Generator:
 class Uniforms:
     """Uniform(0, 1) numbers from one named stream, drawn in blocks for speed."""
 
-    __slots__ = ("_gen", "_buf")
+    __slots__ = ("_buf", "_gen")
 
     def __init__(self, seed: int, rep: int, name: str) -> None:
         self._gen = stream(seed, rep, name)

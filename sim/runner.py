@@ -70,7 +70,8 @@ def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
     finally:
         bar.close()
     for cfg in scenarios:
-        outcome.metrics[cfg.name] = [done[(cfg.name, r)] for r in range(reps) if (cfg.name, r) in done]
+        finished = [r for r in range(reps) if (cfg.name, r) in done]
+        outcome.metrics[cfg.name] = [done[(cfg.name, r)] for r in finished]
     return outcome
 
 

@@ -138,8 +138,8 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     for metric, days in RETENTION_DAYS.items():
         out[metric] = kaplan_meier(length[keep], seen[keep], days)
     out["returns_to_homelessness"] = float(np.count_nonzero(ev.of("tenancy_lost") & after))
-    out["left_by_themselves"] = float(np.count_nonzero(
-        ev.of("exit") & after & np.logical_or.reduce([ev.where("reason", r) for r in SELF_EXIT_REASONS])))
+    self_exit = np.logical_or.reduce([ev.where("reason", r) for r in SELF_EXIT_REASONS])
+    out["left_by_themselves"] = float(np.count_nonzero(ev.of("exit") & after & self_exit))
 
     for pool in POOLS:
         capacity = _window_integral(snap, f"{pool}_capacity", lo, hi)
@@ -157,7 +157,8 @@ def _costs(snap: dict, cfg: Scenario, lo: float, hi: float) -> dict[str, float]:
                 * getattr(costs.salary_per_year_dkk, g) for g in STAFF_GROUPS)
     item = {
         "cost_shelter_dkk": shelter,
-        "cost_botilbud_dkk": _window_integral(snap, "n_in_botilbud", lo, hi) * costs.botilbud_per_day_dkk,
+        "cost_botilbud_dkk": _window_integral(snap, "n_in_botilbud", lo, hi)
+        * costs.botilbud_per_day_dkk,
         "cost_skaev_bolig_dkk": _window_integral(snap, "n_in_skaev_bolig", lo, hi)
         * costs.skaev_bolig_per_day_dkk,
         "cost_staff_dkk": staff,

@@ -9,7 +9,13 @@ tenancy runs a loss hazard that depends on tier and on whether support is runnin
 
 from __future__ import annotations
 
+from sim.assessment import choose
 from sim.tenancy import Tenancy
+
+
+def assess_need(city, c) -> None:
+    """The individual assessment of support need: sets the citizen's need tier."""
+    c.tier = choose(city.cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
 
 
 def housed(city, c, in_support_at_start: bool = False):
@@ -18,11 +24,12 @@ def housed(city, c, in_support_at_start: bool = False):
     rec, pool, tier = city.rec, city.support_workers, c.tier
     tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]))
     units, claim = c.support_claim
-    first_offer = not in_support_at_start
+    may_decline = not in_support_at_start
     while True:
         if not (yield from tenancy.hold(claim, getattr(loss.loss_per_year_unsupported, tier))):
             return lose(city, c)
-        if first_offer and c.first("support_decline", city.draw["support_decline"]) < cfg.decline_share:
+        declines = c.first("support_decline", city.draw["support_decline"]) < cfg.decline_share
+        if may_decline and declines:
             pool.release(units)
             c.support_claim = None
             rec.emit(c, "support_declined")
@@ -33,7 +40,7 @@ def housed(city, c, in_support_at_start: bool = False):
                 return lose(city, c)
             claim = pool.request(units)
             c.support_claim = (units, claim)
-            first_offer = False
+            may_decline = False
             continue
         mean = getattr(cfg.support_days_mean, tier)
         u = c.first("support_duration", city.draw["support_duration"])
@@ -47,7 +54,8 @@ def housed(city, c, in_support_at_start: bool = False):
         if not kept:
             return lose(city, c)
         return (yield from after_support(city, c, tenancy))
-    unsupported = city.env.timeout(city.dur(getattr(cfg.support_days_mean, tier), city.draw["support_duration"]()))
+    mean = getattr(cfg.support_days_mean, tier)
+    unsupported = city.env.timeout(city.dur(mean, city.draw["support_duration"]()))
     if not (yield from tenancy.hold(unsupported, getattr(loss.loss_per_year_unsupported, tier))):
         return lose(city, c)
     return (yield from after_support(city, c, tenancy))
