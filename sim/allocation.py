@@ -76,7 +76,7 @@ class Allocation:
         city, cfg = self.city, self.cfg
         support = city.support_workers
         asked = 0
-        for c in list(self.queue):
+        for c in self.queue:  # accept() changes the queue only just before returning
             if asked == cfg.offers_per_vacancy_max:
                 return None
             units = city.caseload_weight(c.tier)

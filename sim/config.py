@@ -259,11 +259,24 @@ class Scenario(Frozen):
         return hashlib.sha256(text.encode()).hexdigest()
 
     def with_years(self, years: float) -> Scenario:
-        """The same scenario over `years` years from its start date (validated anew)."""
-        end = self.run.start_date + dt.timedelta(days=round(years * 365.25) - 1)
+        """The same scenario over `years` years from its start date (validated anew): whole
+        calendar years for a whole number, else years of 365.25 days."""
+        start = self.run.start_date
+        if float(years).is_integer():
+            end = _add_years(start, int(years)) - dt.timedelta(days=1)
+        else:
+            end = start + dt.timedelta(days=round(years * 365.25) - 1)
         data = self.model_dump(by_alias=True)
         data["run"]["end_date"] = end
         return Scenario.model_validate(data)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def iter_steps(model: BaseModel, prefix: str = ""):
