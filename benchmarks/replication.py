@@ -41,7 +41,8 @@ def main() -> None:
     wall, scheduled, recorded = best
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"scenario {cfg.name}, {args.years:g} years, best of {args.repeat}")
-    print(f"wall time           {wall:8.2f} s   (all runs: {', '.join(f'{r[0]:.2f}' for r in runs)})")
+    walls = ", ".join(f"{r[0]:.2f}" for r in runs)
+    print(f"wall time           {wall:8.2f} s   (all runs: {walls})")
     print(f"SimPy events        {scheduled:8d}     {scheduled / wall:10,.0f} per s")
     print(f"recorded events     {recorded:8d}     {recorded / wall:10,.0f} per s")
     print(f"peak memory (RSS)   {peak_mib:8.1f} MiB")
