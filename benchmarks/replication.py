@@ -21,8 +21,7 @@ def run_once(cfg, seed: int) -> tuple[float, int, int]:
     """Wall seconds, SimPy events scheduled and citizen events recorded in one replication."""
     start = time.perf_counter()
     city = City(cfg, seed, 0)
-    city.env.run(until=cfg.run.horizon_days)
-    city.rec.snapshot()
+    city.run()
     tables = city.rec.tables()
     wall = time.perf_counter() - start
     scheduled = next(city.env._eid)  # SimPy's running event counter (private, benchmark only)

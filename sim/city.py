@@ -53,7 +53,6 @@ class City:
         population.initial(self)
         env.process(population.inflow(self))
         env.process(self.allocation.vacancies())
-        env.process(self._snapshots())
 
     def _schedule_capacities(self) -> None:
         """Staffing and places follow their dated steps; each staff member carries a caseload."""
@@ -83,6 +82,16 @@ class City:
                 pool.set_capacity(value * units)
         return apply
 
+    def run(self) -> None:
+        """Settle the starting population (everything due at time 0), then run to the horizon
+        with a snapshot every interval and one at the horizon itself."""
+        env = self.env
+        while env.peek() <= 0.0:
+            env.step()
+        env.process(self._snapshots())
+        env.run(until=self.cfg.run.horizon_days)
+        self.rec.snapshot()
+
     def _snapshots(self):
         interval, horizon = self.cfg.run.snapshot_interval_days, self.cfg.run.horizon_days
         while self.env.now < horizon:
@@ -99,7 +108,5 @@ class City:
 def run_replication(cfg: Scenario, seed: int, rep: int) -> dict[str, pa.Table]:
     """Run one replication to the horizon; same inputs give the same tables, anywhere."""
     city = City(cfg, seed, rep)
-    horizon = cfg.run.horizon_days
-    city.env.run(until=horizon)
-    city.rec.snapshot()  # the state at the horizon itself
+    city.run()
     return city.rec.tables()

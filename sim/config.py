@@ -259,9 +259,9 @@ class Scenario(Frozen):
         return hashlib.sha256(text.encode()).hexdigest()
 
     def with_years(self, years: float) -> Scenario:
-        """The same scenario over `years` years from its start date (validated anew): whole
+        """The same scenario with `years` years after its warm-up (validated anew): whole
         calendar years for a whole number, else years of 365.25 days."""
-        start = self.run.start_date
+        start = self.run.start_date + dt.timedelta(days=math.ceil(self.run.warmup_days))
         if float(years).is_integer():
             end = _add_years(start, int(years)) - dt.timedelta(days=1)
         else:

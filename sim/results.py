@@ -70,7 +70,7 @@ def git_commit() -> str | None:
                               capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def manifest(scenarios: list[Scenario], seed: int, reps: int, started: dt.datetime,

@@ -126,7 +126,7 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     housed = ev.of("housed") & after
     out["housed_total"] = float(np.count_nonzero(housed))
     out["housed_per_month"] = out["housed_total"] / ((hi - lo) / DAYS_PER_MONTH)
-    for year, (y0, y1) in _years(run.start_date, hi).items():
+    for year, (y0, y1) in _years(run.start_date, lo, hi).items():
         out[f"housed_{year}"] = float(np.count_nonzero(housed & (ev.t >= y0) & (ev.t < y1)))
     out["homeless_at_end"] = float(snap["homeless"][-1])
     out["in_shelter_at_end"] = float(snap["shelter_beds_busy"][-1])
@@ -182,10 +182,11 @@ def _costs(snap: dict, cfg: Scenario, lo: float, hi: float) -> dict[str, float]:
             "cost_municipality_dkk": total - state}
 
 
-def _years(start: dt.date, horizon: float) -> dict[int, tuple[float, float]]:
-    """Calendar years fully inside the run, as (first day, day after last) in run days."""
+def _years(start: dt.date, lo: float, horizon: float) -> dict[int, tuple[float, float]]:
+    """Calendar years fully inside [lo, horizon], as (first day, day after last) in run days."""
     out = {}
-    year = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    first = start + dt.timedelta(days=math.ceil(lo))
+    year = first.year if (first.month, first.day) == (1, 1) else first.year + 1
     while True:
         y0 = (dt.date(year, 1, 1) - start).days
         y1 = (dt.date(year + 1, 1, 1) - start).days
