@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import simpy
 
-# Sources whose first draw is made when the citizen arrives, in this order, so that two
-# scenarios run with the same seed see the same people (common random numbers).
+# Sources whose first draw is made when the citizen arrives, from streams of their own
+# ("arrival_<source>") used for nothing else, so that two scenarios run with the same seed see
+# the same people (common random numbers). Later draws of a source use the "<source>" stream.
 ARRIVAL_DRAWS = (
     "route",
     "need_tier",
@@ -39,6 +40,7 @@ class Citizen:
     exit_hazard_used: float = 0.0  # self-exit hazard spent in earlier homeless spells
     main: simpy.Process | None = None
     shelter: simpy.Process | None = None
+    in_shelter: bool = False
     claim: tuple | None = None  # (pool, event, units): a request waiting or held while homeless
     support_claim: tuple | None = None  # (units, event): bostøtte reserved or running
     offer: simpy.Event | None = None  # fires with the department when a dwelling is accepted

@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from sim import config, console, results, statistics
 from sim.config import Scenario, ScenarioError
 from sim.runner import default_workers, run_all
@@ -112,7 +114,12 @@ def load_all(paths: list[Path], years: float | None = None) -> list[Scenario]:
     for path in paths:
         cfg = config.load(path)
         if years is not None:
-            cfg = cfg.with_years(years)
+            try:
+                cfg = cfg.with_years(years)
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise ScenarioError(path, "--years", f"{years} is too short for this scenario "
+                                    f"({problem})") from None
         if any(other.name == cfg.name for other in loaded):
             raise ScenarioError(path, "name", f"{cfg.name!r} is used by another scenario in "
                                 "this run; names become folder names and must differ")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,8 +38,17 @@ class ScenarioError(ValueError):
     """Bad input: carries the file, the key and what is allowed, for a one-line message."""
 
     def __init__(self, file: str | Path, key: str, problem: str) -> None:
-        super().__init__(f"{file}: {key}: {problem}")
-        self.file, self.key, self.problem = str(file), key, problem
+        shown = _shown(Path(file))
+        super().__init__(f"{shown}: {key}: {problem}")
+        self.file, self.key, self.problem = shown, key, problem
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 class Frozen(BaseModel):
@@ -62,7 +72,9 @@ def _steps_ordered(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     return steps
 
 
-Steps = Annotated[tuple[Step, ...], Field(min_length=1, strict=False)]
+Steps = Annotated[
+    tuple[Step, ...], Field(min_length=1, strict=False), AfterValidator(_steps_ordered)
+]
 
 
 class SharesModel(Frozen):
@@ -244,15 +256,6 @@ class Scenario(Frozen):
     skaev_bolig: ResidentialCfg
     costs: CostsCfg
 
-    @model_validator(mode="after")
-    def _steps(self) -> Scenario:
-        for path, steps in iter_steps(self):
-            try:
-                _steps_ordered(steps)
-            except ValueError as exc:
-                raise ValueError(f"{path}: {exc}") from None
-        return self
-
     def sha256(self) -> str:
         """Hash of the resolved configuration, to key results to the exact inputs."""
         text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
@@ -277,17 +280,6 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
-
-
-def iter_steps(model: BaseModel, prefix: str = ""):
-    """Yield (dotted path, steps) for every dated step list in a config."""
-    for key in type(model).model_fields:
-        value = getattr(model, key)
-        path = f"{prefix}{key}"
-        if isinstance(value, tuple) and value and isinstance(value[0], Step):
-            yield path, value
-        elif isinstance(value, BaseModel):
-            yield from iter_steps(value, path + ".")
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -386,7 +378,5 @@ def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:
 
 def load(path: str | Path) -> Scenario:
     """Read a scenario file (following `extends`) into a frozen, validated Scenario."""
-    file = Path(path).resolve()
-    data, origin = _read_toml(file, ())
-    shown = {k: Path(path) if v == file else v for k, v in origin.items()}
-    return validate(data, shown, Path(path))
+    data, origin = _read_toml(Path(path).resolve(), ())
+    return validate(data, origin, Path(path))

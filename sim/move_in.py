@@ -15,7 +15,7 @@ def move_in(city, c, dept: int):
     u = c.first("move_in", city.draw["move_in"])
     yield city.env.timeout(city.dur(cfg.move_in_days_mean, u))
     advisors.release()
-    shelter.leave(c, "housed")
+    shelter.leave(city, c, "housed")
     rec.move(c, "housed")
     rec.emit(c, "housed", dept=dept)
     city.env.process(retention_visit(city, c, c.spell))

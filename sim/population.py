@@ -19,7 +19,7 @@ RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
 def new_citizen(city) -> Citizen:
     """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
     city.citizens += 1
-    u = {source: city.draw[source]() for source in ARRIVAL_DRAWS}
+    u = {source: city.draw[f"arrival_{source}"]() for source in ARRIVAL_DRAWS}
     c = Citizen(id=city.citizens, u=u)
     c.exit_budget = exp1(u.pop("self_exit"))
     return c
@@ -128,7 +128,7 @@ def leave_by_themselves(city, c) -> None:
         pool.cancel(event, units)
         c.claim = None
     city.allocation.withdraw(c)
-    shelter.leave(c, "exit")
+    shelter.leave(city, c, "exit")
     reason = choose(city.cfg.population.self_exit_reason_share,
                     c.first("exit_reason", city.draw["exit_reason"]))
     city.rec.leave(c, reason)

@@ -20,7 +20,7 @@ def await_place(city, c, route: str):
 def stay(city, c, route: str, at_start: bool = False):
     """Generator: live in the place for a stay, then move on out of the model."""
     cfg = getattr(city.cfg, route)
-    shelter.leave(c, route)
+    shelter.leave(city, c, route)
     city.rec.move(c, f"in_{route}")
     city.rec.emit(c, f"{route}_enter")
     u = city.draw[f"{route}_stay"]()

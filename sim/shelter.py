@@ -13,30 +13,27 @@ from simpy.events import Initialize
 
 def episodes(city, c, inside_at_start: bool = False):
     """Process: shelter stays and spells outside until interrupted by the end of homelessness."""
-    beds = city.shelter_beds
-    cfg = city.cfg.shelter
     if c.shelter is not city.env.active_process:
         return  # homelessness ended before this process got its first turn
+    beds, cfg, rec, env = city.shelter_beds, city.cfg.shelter, city.rec, city.env
     bed = None
-    inside = False
     try:
         if not inside_at_start:
-            yield city.env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+            yield env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
         while True:
             bed = beds.request()
             yield bed
-            inside = True
-            city.rec.emit(c, "shelter_enter")
-            yield city.env.timeout(city.dur(cfg.stay_days_mean, city.draw["shelter_stay"]()))
-            city.rec.emit(c, "shelter_leave", reason="episode_end")
+            c.in_shelter = True
+            rec.emit(c, "shelter_enter")
+            yield env.timeout(city.dur(cfg.stay_days_mean, city.draw["shelter_stay"]()))
+            c.in_shelter = False
+            rec.emit(c, "shelter_leave", reason="episode_end")
             beds.release()
-            bed, inside = None, False
-            yield city.env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
-    except simpy.Interrupt as stop:
-        if inside:
-            city.rec.emit(c, "shelter_leave", reason=stop.cause)
+            bed = None
+            yield env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+    except simpy.Interrupt:
         if bed is not None:
-            beds.cancel(bed)
+            beds.cancel(bed)  # frees the bed, or the place in the queue for one
 
 
 def start(city, c, inside_at_start: bool = False) -> None:
@@ -45,8 +42,11 @@ def start(city, c, inside_at_start: bool = False) -> None:
         c.shelter = city.env.process(episodes(city, c, inside_at_start))
 
 
-def leave(c, reason: str) -> None:
-    """End shelter use because homelessness ended (housed, placed or gone)."""
+def leave(city, c, reason: str) -> None:
+    """End shelter use now, because homelessness ended (housed, placed or gone)."""
+    if c.in_shelter:
+        c.in_shelter = False
+        city.rec.emit(c, "shelter_leave", reason=reason)
     proc = c.shelter
     if proc is not None and proc.is_alive and not isinstance(proc.target, Initialize):
         proc.interrupt(reason)
