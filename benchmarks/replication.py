@@ -39,7 +39,9 @@ def main() -> None:
     best = min(runs)
     wall, scheduled, recorded = best
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scenario {cfg.name}, {args.years:g} years, best of {args.repeat}")
+    simulated = cfg.run.horizon_days / 365.25
+    print(f"scenario {cfg.name}, {args.years:g} years after warm-up ({simulated:.1f} simulated), "
+          f"best of {args.repeat}")
     walls = ", ".join(f"{r[0]:.2f}" for r in runs)
     print(f"wall time           {wall:8.2f} s   (all runs: {walls})")
     print(f"SimPy events        {scheduled:8d}     {scheduled / wall:10,.0f} per s")
