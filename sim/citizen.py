@@ -21,6 +21,9 @@ ARRIVAL_DRAWS = (
     "support_duration",
     "tenancy",
     "move_in",
+    "rooms_needed",
+    "income_group",
+    "support_provider",
 )
 
 
@@ -44,6 +47,11 @@ class Citizen:
     claim: tuple | None = None  # (pool, event, units): a request waiting or held while homeless
     support_claim: tuple | None = None  # (units, event): bostøtte reserved or running
     offer: simpy.Event | None = None  # fires with the department when a dwelling is accepted
+    rooms_needed: int = 1
+    income_group: str | None = None
+    affordable_rent: float = 0.0  # DKK a month the citizen can pay without a subsidy
+    provider: str = "municipal"  # who delivers bostøtte: the municipality or a private provider
+    dwelling: tuple | None = None  # (department, rent, scheme, monthly subsidy) once accepted
 
     def first(self, source: str, draw) -> float:
         """The arrival-time uniform for `source` the first time, fresh draws after that."""

@@ -52,7 +52,7 @@ class City:
         self.allocation = Allocation(self)
         population.initial(self)
         env.process(population.inflow(self))
-        env.process(self.allocation.vacancies())
+        self.allocation.start()
 
     def _schedule_capacities(self) -> None:
         """Staffing and places follow their dated steps; each staff member carries a caseload."""

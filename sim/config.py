@@ -7,6 +7,7 @@ negative counts and shares outside 0–1. A scenario is data only: runs never mu
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -171,22 +172,98 @@ class AssessmentCfg(Frozen):
 
 
 class AllocationCfg(Frozen):
-    departments: Annotated[int, Field(ge=1)]
-    dwellings_per_department: NonNegativeInt
-    turnover_per_year_share: Share
-    affordable_vacancy_share: Share
+    """The allocation agreement's policy: quota, shielding, offers and refusals."""
+
     quota_share: Share
-    shielded_departments: NonNegativeInt
+    shielded_departments: tuple[NonNegativeInt, ...] = Field(strict=False)
     shielded_quota_share: Share
     offer_refusal_share: Share
     offers_per_vacancy_max: Annotated[int, Field(ge=1)]
     require_support_capacity: bool
+    refusal_removal_share: Share
+    removal_days: NonNegativeFloat
+
+
+class Department(BaseModel):
+    """One housing department (afdeling), or a group of similar ones: a row of the CSV."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    department: NonNegativeInt
+    name: str
+    area: str
+    dwellings: NonNegativeInt
+    turnover_per_year_share: Share
+    rooms_1_share: Share
+    rooms_2_share: Share
+    rooms_3_share: Share
+    rent_1_room_dkk_per_month: NonNegativeFloat
+    rent_2_room_dkk_per_month: NonNegativeFloat
+    rent_3_room_dkk_per_month: NonNegativeFloat
 
     @model_validator(mode="after")
-    def _shielded_fit(self) -> AllocationCfg:
-        if self.shielded_departments > self.departments:
-            raise ValueError("shielded_departments cannot exceed departments")
+    def _rooms_sum(self) -> Department:
+        total = self.rooms_1_share + self.rooms_2_share + self.rooms_3_share
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"rooms_1/2/3_share must sum to 1, they sum to {total:.6g}")
         return self
+
+    def rent(self, rooms: int) -> float:
+        return (self.rent_1_room_dkk_per_month, self.rent_2_room_dkk_per_month,
+                self.rent_3_room_dkk_per_month)[rooms - 1]
+
+
+class RoomsNeededShare(SharesModel):
+    one: Share
+    two: Share
+
+
+class IncomeGroupShare(SharesModel):
+    kontanthjaelp: Share
+    foertidspension: Share
+
+
+class PerIncomeGroup(Frozen):
+    kontanthjaelp: NonNegativeFloat
+    foertidspension: NonNegativeFloat
+
+
+class HousingCfg(Frozen):
+    """The almene boliger: departments with their vacancies and rents, and what citizens need
+    and can pay."""
+
+    departments_csv: str
+    departments: tuple[Department, ...] = Field(min_length=1, strict=False)
+    rooms_needed_share: RoomsNeededShare
+    extra_rooms_accepted: Annotated[int, Field(ge=0, le=2)]
+    income_group_share: IncomeGroupShare
+    affordable_rent_dkk_per_month: PerIncomeGroup
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> HousingCfg:
+        ids = [d.department for d in self.departments]
+        if len(ids) != len(set(ids)):
+            raise ValueError("department ids in the departments table must be unique")
+        return self
+
+
+class SchemeCfg(Frozen):
+    """A rent-subsidy scheme: how many dwellings a year, how much a month, for how long."""
+
+    dwellings_per_year: Steps
+    max_dkk_per_month: NonNegativeFloat
+    months: PositiveFloat
+    payer: Literal["municipality", "state"]
+
+
+class SubsidyCfg(Frozen):
+    """Udslusningsbolig (municipal exit dwelling) and the temporary state rent subsidy."""
+
+    exit_dwelling: SchemeCfg
+    state_subsidy: SchemeCfg
+    followup_share: Share
+    can_pay_share_with_followup: Share
+    can_pay_share_without_followup: Share
+    loss_multiplier_cannot_pay: Annotated[float, Field(ge=1.0)]
 
 
 class SupportCfg(Frozen):
@@ -200,6 +277,7 @@ class SupportCfg(Frozen):
     decline_share: Share
     reengage_share: Share
     reengage_days_mean: PositiveFloat
+    private_provider_share: Share
 
 
 class MoveInCfg(Frozen):
@@ -233,10 +311,24 @@ class SalaryCfg(Frozen):
 
 class CostsCfg(Frozen):
     shelter_per_day_dkk: NonNegativeFloat
+    shelter_own_payment_per_day_dkk: NonNegativeFloat
     shelter_state_refund_share: Share
+    shelter_refund_cap_days: Steps
+    support_state_refund_share: Share
+    support_refund_years: NonNegativeFloat
+    private_support_per_year_dkk: PerTier
+    care_per_year_dkk: PerTier
     botilbud_per_day_dkk: NonNegativeFloat
     skaev_bolig_per_day_dkk: NonNegativeFloat
     salary_per_year_dkk: SalaryCfg
+
+
+class BudgetCfg(Frozen):
+    """The seed's budget lines, set beside the model's costs in the output (not model inputs)."""
+
+    reform_per_year_dkk: Steps
+    carryover_2022_23_dkk: NonNegativeFloat
+    carryover_2023_24_dkk: NonNegativeFloat
 
 
 class Scenario(Frozen):
@@ -248,13 +340,25 @@ class Scenario(Frozen):
     population: PopulationCfg
     shelter: ShelterCfg
     assessment: AssessmentCfg
+    housing: HousingCfg
     allocation: AllocationCfg
+    subsidy: SubsidyCfg
     support: SupportCfg
     move_in: MoveInCfg
     tenancy: TenancyCfg
     botilbud: ResidentialCfg
     skaev_bolig: ResidentialCfg
     costs: CostsCfg
+    budget: BudgetCfg
+
+    @model_validator(mode="after")
+    def _shielded_exist(self) -> Scenario:
+        known = {d.department for d in self.housing.departments}
+        unknown = sorted(set(self.allocation.shielded_departments) - known)
+        if unknown:
+            raise ValueError(f"allocation.shielded_departments: {unknown} are not department ids "
+                             f"of {self.housing.departments_csv}")
+        return self
 
     def sha256(self) -> str:
         """Hash of the resolved configuration, to key results to the exact inputs."""
@@ -361,9 +465,11 @@ def validate(data: dict, origin: dict[str, Path], file: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = _error_key(err["loc"])
+        key, problem = _error_key(err["loc"]), _describe(err)
+        if key == "(top level)" and ": " in problem:  # a check across sections names its key
+            key, problem = problem.split(": ", 1)
         where = _owner(key, origin, file)
-        raise ScenarioError(where, key, _describe(err)) from None
+        raise ScenarioError(where, key, problem) from None
 
 
 def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:
@@ -376,7 +482,40 @@ def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:
     return default
 
 
+def read_departments(path: Path) -> list[dict]:
+    """The departments table: one validated row per department, from a CSV file."""
+    if not path.is_file():
+        raise ScenarioError(path, "housing.departments_csv", "no such file")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise ScenarioError(path, "rows", "the departments table has no rows")
+    out = []
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            out.append(Department.model_validate(row).model_dump())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            column = _error_key(err["loc"])
+            raise ScenarioError(path, f"line {number}: {column}", _describe(err)) from None
+    return out
+
+
+def _attach_departments(data: dict, origin: dict[str, Path]) -> None:
+    """Replace housing.departments_csv's file name by the table it names (relative to the
+    scenario file that set it)."""
+    housing = data.get("housing")
+    if not isinstance(housing, dict) or "departments_csv" not in housing:
+        return
+    name = housing["departments_csv"]
+    owner = origin["housing.departments_csv"]
+    if not isinstance(name, str):
+        raise ScenarioError(owner, "housing.departments_csv", "must be a file name (string)")
+    housing["departments"] = read_departments(owner.parent / name)
+
+
 def load(path: str | Path) -> Scenario:
     """Read a scenario file (following `extends`) into a frozen, validated Scenario."""
     data, origin = _read_toml(Path(path).resolve(), ())
+    _attach_departments(data, origin)
     return validate(data, origin, Path(path))

@@ -17,7 +17,8 @@ def move_in(city, c, dept: int):
     advisors.release()
     shelter.leave(city, c, "housed")
     rec.move(c, "housed")
-    rec.emit(c, "housed", dept=dept)
+    _, rent, scheme, subsidy = c.dwelling
+    rec.emit(c, "housed", dept=dept, rent=rent, scheme=scheme, subsidy=subsidy)
     city.env.process(retention_visit(city, c, c.spell))
 
 

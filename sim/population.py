@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from sim import shelter
+from sim import shelter, support
 from sim.assessment import choose
 from sim.capacity import step_days, value_at
 from sim.citizen import ARRIVAL_DRAWS, Citizen
@@ -22,7 +22,19 @@ def new_citizen(city) -> Citizen:
     u = {source: city.draw[f"arrival_{source}"]() for source in ARRIVAL_DRAWS}
     c = Citizen(id=city.citizens, u=u)
     c.exit_budget = exp1(u.pop("self_exit"))
+    household(city, c)
     return c
+
+
+def household(city, c) -> None:
+    """Household size, income group and support provider, drawn at arrival: what dwelling
+    fits, what rent they can pay (transfer income plus housing benefit), who supports them."""
+    housing = city.cfg.housing
+    c.rooms_needed = 1 if c.u.pop("rooms_needed") < housing.rooms_needed_share.one else 2
+    c.income_group = choose(housing.income_group_share, c.u.pop("income_group"))
+    c.affordable_rent = getattr(housing.affordable_rent_dkk_per_month, c.income_group)
+    private = c.u.pop("support_provider") < city.cfg.support.private_provider_share
+    c.provider = "private" if private else "municipal"
 
 
 def apportion(total: int, shares) -> dict[str, int]:
@@ -55,8 +67,7 @@ def initial(city) -> None:
         c = new_citizen(city)
         c.route = "own_home"
         assess_need(city, c)
-        units = city.caseload_weight(c.tier)
-        c.support_claim = (units, city.support_workers.request(units))
+        c.support_claim = support.claim(city, c)
         rec.arrive(c, "housed", "initial")
         city.start_life(c, "housed")
     for route in RESIDENTIAL_ROUTES:

@@ -43,6 +43,10 @@ EVENT_SCHEMA = pa.schema(
         ("need_tier", pa.string()),
         ("department", pa.int32()),
         ("reason", pa.string()),
+        ("income_group", pa.string()),
+        ("rent_dkk", pa.float64()),  # monthly rent of the dwelling offered or taken
+        ("scheme", pa.string()),  # rent subsidy: none, exit_dwelling or state_subsidy
+        ("subsidy_dkk", pa.float64()),  # monthly rent subsidy granted
     ]
 )
 VACANCY_SCHEMA = pa.schema(
@@ -52,6 +56,9 @@ VACANCY_SCHEMA = pa.schema(
         ("quota_share", pa.float64()),
         ("allocated_to", pa.string()),
         ("citizen_id", pa.int64()),
+        ("rooms", pa.int8()),
+        ("rent_dkk", pa.float64()),
+        ("scheme", pa.string()),
     ]
 )
 
@@ -72,9 +79,10 @@ class Recorder:
 
     # --- events and census -------------------------------------------------------------
 
-    def emit(self, c: Citizen, event: str, route=None, dept=None, reason=None) -> None:
+    def emit(self, c: Citizen, event: str, route=None, dept=None, reason=None,
+             rent=None, scheme=None, subsidy=None) -> None:
         """Record one citizen event at the current time."""
-        cid, t, ev, stage, rt, tier, dp, rs = self._ev
+        cid, t, ev, stage, rt, tier, dp, rs, income, rn, sc, sb = self._ev
         cid.append(c.id)
         t.append(self.env.now)
         ev.append(event)
@@ -83,6 +91,10 @@ class Recorder:
         tier.append(c.tier)
         dp.append(dept)
         rs.append(reason)
+        income.append(c.income_group)
+        rn.append(rent)
+        sc.append(scheme)
+        sb.append(subsidy)
 
     def arrive(self, c: Citizen, stage: str, reason: str) -> None:
         self.arrivals += 1
@@ -102,9 +114,10 @@ class Recorder:
         self.emit(c, "exit", reason=reason)
         c.stage = None
 
-    def vacancy(self, dept: int, quota_share: float, allocated_to: str, cid: int | None) -> None:
-        for col, value in zip(self._vac, (self.env.now, dept, quota_share, allocated_to, cid),
-                              strict=True):
+    def vacancy(self, dept: int, quota_share: float, allocated_to: str, cid: int | None,
+                rooms: int, rent: float, scheme: str) -> None:
+        row = (self.env.now, dept, quota_share, allocated_to, cid, rooms, rent, scheme)
+        for col, value in zip(self._vac, row, strict=True):
             col.append(value)
 
     # --- snapshots ---------------------------------------------------------------------

@@ -9,16 +9,17 @@ import math
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy import stats
 
+from sim import costs
 from sim.config import Scenario
+from sim.records import Events, durations
+from sim.subsidy import NO_SCHEME, SCHEMES
 
 DAYS_PER_MONTH = 365.25 / 12
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
 POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
          "botilbud_places", "skaev_bolig_places")
-STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
 # (metric, start event, end event): waits between two events of the same citizen
 WAITS = (
@@ -43,45 +44,6 @@ def unit_of(metric: str) -> str:
     if metric.endswith("_per_count"):
         return "ratio"
     return "citizens"
-
-
-class Events:
-    """An events table as numpy columns, with boolean masks by event name."""
-
-    def __init__(self, table: pa.Table) -> None:
-        self.cid = table.column("citizen_id").to_numpy()
-        self.t = table.column("time_days").to_numpy()
-        self._cols = {name: table.column(name) for name in ("event", "route", "reason", "stage")}
-        self._cache: dict = {}
-
-    def where(self, column: str, value: str) -> np.ndarray:
-        key = (column, value)
-        if key not in self._cache:
-            mask = pc.fill_null(pc.equal(self._cols[column], value), False)
-            self._cache[key] = mask.to_numpy(zero_copy_only=False)
-        return self._cache[key]
-
-    def of(self, *names: str) -> np.ndarray:
-        mask = np.zeros(len(self.t), dtype=bool)
-        for name in names:
-            mask |= self.where("event", name)
-        return mask
-
-
-def durations(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
-    """Time from each start to the same citizen's next end (if it comes before another start).
-
-    Returns (start_time, duration, observed); unobserved durations run to the horizon.
-    """
-    idx = np.flatnonzero(start | end)
-    idx = idx[np.argsort(ev.cid[idx], kind="stable")]  # events are in time order already
-    cid, t, is_start = ev.cid[idx], ev.t[idx], start[idx]
-    next_cid = np.append(cid[1:], -1)
-    next_t = np.append(t[1:], horizon)
-    next_is_start = np.append(is_start[1:], True)
-    observed = is_start & (next_cid == cid) & ~next_is_start
-    finish = np.where(observed, next_t, horizon)
-    return t[is_start], (finish - t)[is_start], observed[is_start]
 
 
 def kaplan_meier(duration: np.ndarray, observed: np.ndarray, at: float) -> float:
@@ -126,6 +88,9 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     housed = ev.of("housed") & after
     out["housed_total"] = float(np.count_nonzero(housed))
     out["housed_per_month"] = out["housed_total"] / ((hi - lo) / DAYS_PER_MONTH)
+    for scheme in (NO_SCHEME, *SCHEMES):
+        n = np.count_nonzero(housed & ev.where("scheme", scheme))
+        out[f"housed_{scheme}_per_month"] = n / ((hi - lo) / DAYS_PER_MONTH)
     for year, (y0, y1) in _years(run.start_date, lo, hi).items():
         out[f"housed_{year}"] = float(np.count_nonzero(housed & (ev.t >= y0) & (ev.t < y1)))
     out["homeless_at_end"] = float(snap["homeless"][-1])
@@ -158,28 +123,9 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
         capacity = _window_integral(snap, f"{pool}_capacity", lo, hi)
         out[f"utilisation_{pool}"] = _window_integral(snap, f"{pool}_busy", lo, hi) / capacity \
             if capacity > 0 else math.nan
-    out.update(_costs(snap, cfg, lo, hi))
+    years = _years(run.start_date, lo, hi)
+    out.update(costs.metrics(costs.flows(tables, cfg, ev, snap), cfg, years))
     return out
-
-
-def _costs(snap: dict, cfg: Scenario, lo: float, hi: float) -> dict[str, float]:
-    """Costs in DKK over the window, by item and by payer (municipality, state)."""
-    costs = cfg.costs
-    shelter = _window_integral(snap, "shelter_beds_busy", lo, hi) * costs.shelter_per_day_dkk
-    staff = sum(_window_integral(snap, f"{g}_staff", lo, hi) / 365.0
-                * getattr(costs.salary_per_year_dkk, g) for g in STAFF_GROUPS)
-    item = {
-        "cost_shelter_dkk": shelter,
-        "cost_botilbud_dkk": _window_integral(snap, "n_in_botilbud", lo, hi)
-        * costs.botilbud_per_day_dkk,
-        "cost_skaev_bolig_dkk": _window_integral(snap, "n_in_skaev_bolig", lo, hi)
-        * costs.skaev_bolig_per_day_dkk,
-        "cost_staff_dkk": staff,
-    }
-    total = sum(item.values())
-    state = shelter * costs.shelter_state_refund_share
-    return {**item, "cost_total_dkk": total, "cost_state_dkk": state,
-            "cost_municipality_dkk": total - state}
 
 
 def _years(start: dt.date, lo: float, horizon: float) -> dict[int, tuple[float, float]]:

@@ -9,8 +9,26 @@ tenancy runs a loss hazard that depends on tier and on whether support is runnin
 
 from __future__ import annotations
 
+from sim import subsidy
 from sim.assessment import choose
 from sim.tenancy import Tenancy
+
+
+def can_start(city, c) -> bool:
+    """Whether bostøtte for this citizen could start now: a private provider always can;
+    municipal support needs the citizen's caseload units free."""
+    if c.provider == "private":
+        return True
+    return city.support_workers.free() >= city.caseload_weight(c.tier) - 1e-9
+
+
+def claim(city, c) -> tuple[float, object]:
+    """Reserve bostøtte: municipal caseload units (granted now or queued), or nothing for a
+    private provider (an event that has already fired)."""
+    if c.provider == "private":
+        return 0.0, city.env.event().succeed()
+    units = city.caseload_weight(c.tier)
+    return units, city.support_workers.request(units)
 
 
 def assess_need(city, c) -> None:
@@ -21,42 +39,39 @@ def assess_need(city, c) -> None:
 def housed(city, c, in_support_at_start: bool = False):
     """Generator: support and tenancy after moving in; returns when the tenancy is lost."""
     cfg, loss = city.cfg.support, city.cfg.tenancy
-    rec, pool, tier = city.rec, city.support_workers, c.tier
-    tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]))
-    units, claim = c.support_claim
+    rec, tier = city.rec, c.tier
+    unsupported = getattr(loss.loss_per_year_unsupported, tier)
+    tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]), *subsidy.begin(city, c))
     may_decline = not in_support_at_start
     while True:
-        if not (yield from tenancy.hold(claim, getattr(loss.loss_per_year_unsupported, tier))):
+        if not (yield from tenancy.hold(c.support_claim[1], unsupported)):
             return lose(city, c)
         declines = c.first("support_decline", city.draw["support_decline"]) < cfg.decline_share
-        if may_decline and declines:
-            pool.release(units)
-            c.support_claim = None
-            rec.emit(c, "support_declined")
-            if city.draw["reengage"]() >= cfg.reengage_share:
-                break  # lives without support for the time support would have lasted
-            wait = city.env.timeout(city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]()))
-            if not (yield from tenancy.hold(wait, getattr(loss.loss_per_year_unsupported, tier))):
+        if not (may_decline and declines):
+            break
+        give_up_support(city, c)
+        rec.emit(c, "support_declined")
+        if city.draw["reengage"]() >= cfg.reengage_share:
+            # lives without support for the time support would have lasted
+            mean = getattr(cfg.support_days_mean, tier)
+            alone = city.env.timeout(city.dur(mean, city.draw["support_duration"]()))
+            if not (yield from tenancy.hold(alone, unsupported)):
                 return lose(city, c)
-            claim = pool.request(units)
-            c.support_claim = (units, claim)
-            may_decline = False
-            continue
-        mean = getattr(cfg.support_days_mean, tier)
-        u = c.first("support_duration", city.draw["support_duration"])
-        length = city.dur.residual(mean, u) if in_support_at_start else city.dur(mean, u)
-        rec.emit(c, "support_start")
-        done = city.env.timeout(length)
-        kept = yield from tenancy.hold(done, getattr(loss.loss_per_year_supported, tier))
-        pool.release(units)
-        c.support_claim = None
-        rec.emit(c, "support_end", reason="completed" if kept else "tenancy_lost")
-        if not kept:
+            return (yield from after_support(city, c, tenancy))
+        wait = city.env.timeout(city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]()))
+        if not (yield from tenancy.hold(wait, unsupported)):
             return lose(city, c)
-        return (yield from after_support(city, c, tenancy))
+        c.support_claim = claim(city, c)
+        may_decline = False
     mean = getattr(cfg.support_days_mean, tier)
-    unsupported = city.env.timeout(city.dur(mean, city.draw["support_duration"]()))
-    if not (yield from tenancy.hold(unsupported, getattr(loss.loss_per_year_unsupported, tier))):
+    u = c.first("support_duration", city.draw["support_duration"])
+    length = city.dur.residual(mean, u) if in_support_at_start else city.dur(mean, u)
+    rec.emit(c, "support_start", reason=c.provider)
+    done = city.env.timeout(length)
+    kept = yield from tenancy.hold(done, getattr(loss.loss_per_year_supported, tier))
+    give_up_support(city, c)
+    rec.emit(c, "support_end", reason="completed" if kept else "tenancy_lost")
+    if not kept:
         return lose(city, c)
     return (yield from after_support(city, c, tenancy))
 
@@ -67,12 +82,18 @@ def after_support(city, c, tenancy):
     return lose(city, c)
 
 
+def give_up_support(city, c) -> None:
+    """Release the citizen's bostøtte: caseload units held, or a place in the queue for them."""
+    if c.support_claim is not None:
+        units, event = c.support_claim
+        if units > 0:
+            city.support_workers.cancel(event, units)
+        c.support_claim = None
+
+
 def lose(city, c) -> bool:
     """The home is lost: any support claim is given up and the citizen is homeless again."""
-    if c.support_claim is not None:
-        units, claim = c.support_claim
-        city.support_workers.cancel(claim, units)
-        c.support_claim = None
+    give_up_support(city, c)
     city.rec.move(c, "awaiting_assessment")
     city.rec.emit(c, "tenancy_lost")
     return True

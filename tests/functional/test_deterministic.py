@@ -19,6 +19,12 @@ PATH = ("arrive", "referred", "assessment_start", "assessment_end", "nominated",
         "support_need_assessed", "offer", "offer_accepted", "move_in_start", "housed",
         "support_start")
 AMPLE = "[{ from = 2023-01-01, value = 100000 }]"
+# one department of 1-room dwellings at a rent everybody can pay: 520 vacancies a year
+ONE_DEPARTMENT = (
+    "department,name,area,dwellings,turnover_per_year_share,rooms_1_share,rooms_2_share,"
+    "rooms_3_share,rent_1_room_dkk_per_month,rent_2_room_dkk_per_month,rent_3_room_dkk_per_month\n"
+    "1,Test,Test,26000,0.02,1.0,0.0,0.0,1000,2000,3000\n"
+)
 DETERMINISTIC = f"""
 [run]
 duration_distribution = "fixed"
@@ -45,9 +51,17 @@ not_ready = 0.0
 
 [allocation]
 offer_refusal_share = 0.0
-turnover_per_year_share = 0.02  # fewer vacancies than citizens put forward: a queue forms
+shielded_departments = []
+
+[housing]
+departments_csv = "one_department.csv"  # fewer vacancies than citizens put forward: a queue forms
+
+[housing.rooms_needed_share]
+one = 1.0
+two = 0.0
 
 [support]
+private_provider_share = 0.0
 support_workers = {AMPLE}
 need_assessment_days = {NEED}
 decline_share = 0.0
@@ -93,7 +107,9 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, replication) -> Run:
-    path = tmp_path_factory.mktemp("deterministic") / "deterministic.toml"
+    folder = tmp_path_factory.mktemp("deterministic")
+    (folder / "one_department.csv").write_text(ONE_DEPARTMENT, encoding="utf-8")
+    path = folder / "deterministic.toml"
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
     path.write_text(f'extends = "{baseline.as_posix()}"\nname = "deterministic"\n'
                     + DETERMINISTIC, encoding="utf-8")

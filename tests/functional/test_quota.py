@@ -15,16 +15,25 @@ from sim import config
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 YEARS = 1.0
-# Binds the quota: every vacancy affordable, nobody refuses, no support capacity needed (and
-# plenty of it), and a queue of citizens put forward from the start that is longer than the
-# vacancies the quota lets through (nobody leaves it by themselves).
+# Binds the quota: every vacancy fits and is affordable, nobody refuses, no support capacity
+# needed (and plenty of it), and a queue of citizens put forward from the start that is longer
+# than the vacancies the quota lets through (nobody leaves it by themselves).
 BINDING = """
 [allocation]
 quota_share = 0.25
-dwellings_per_department = 300
-affordable_vacancy_share = 1.0
 offer_refusal_share = 0.0
 require_support_capacity = false
+
+[housing]
+extra_rooms_accepted = 2
+
+[housing.rooms_needed_share]
+one = 1.0
+two = 0.0
+
+[housing.affordable_rent_dkk_per_month]
+kontanthjaelp = 100000.0
+foertidspension = 100000.0
 
 [support]
 support_workers = [{ from = 2023-01-01, value = 5000 }]
@@ -34,6 +43,7 @@ housing_advisors = [{ from = 2023-01-01, value = 5000 }]
 
 [population]
 self_exit_per_year = 0.0
+initial_homeless = 3000
 
 [population.initial_stage_share]
 awaiting_assessment = 0.0
@@ -98,7 +108,7 @@ def test_shielded_departments_get_no_social_allocation(replication):
     cfg = config.load(SCENARIOS / "reform_2024.toml")
     vacancies = replication("reform_2024", YEARS)["vacancies"].to_pylist()
     shielded = {v["department"] for v in vacancies if v["quota_share"] == 0.0}
-    assert len(shielded) == cfg.allocation.shielded_departments
+    assert shielded == set(cfg.allocation.shielded_departments)
     assert all(v["allocated_to"] == "ordinary" for v in vacancies if v["department"] in shielded)
 
 

@@ -145,6 +145,8 @@ def test_relative_extends_target_is_found_next_to_the_file(tmp_path):
     (tmp_path / "sub").mkdir()
     base = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
     (tmp_path / "sub" / "base.toml").write_text(base, encoding="utf-8")
+    table = (SCENARIOS / "departments_copenhagen.csv").read_text(encoding="utf-8")
+    (tmp_path / "sub" / "departments_copenhagen.csv").write_text(table, encoding="utf-8")
     child = tmp_path / "sub" / "child.toml"
     child.write_text('extends = "base.toml"\nname = "child"\n', encoding="utf-8")
     assert config.load(child).name == "child"

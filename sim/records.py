@@ -1,0 +1,56 @@
+"""Reading the record tables: event columns as numpy arrays, and spans between a citizen's
+events (a stay, a wait, a course), the building blocks of every statistic and cost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class Events:
+    """An events table as numpy columns, with boolean masks by event name."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.cid = table.column("citizen_id").to_numpy()
+        self.t = table.column("time_days").to_numpy()
+        self.table = table
+        self._cols = {name: table.column(name) for name in table.column_names
+                      if pa.types.is_string(table.schema.field(name).type)}
+        self._cache: dict = {}
+
+    def where(self, column: str, value: str) -> np.ndarray:
+        key = (column, value)
+        if key not in self._cache:
+            mask = pc.fill_null(pc.equal(self._cols[column], value), False)
+            self._cache[key] = mask.to_numpy(zero_copy_only=False)
+        return self._cache[key]
+
+    def of(self, *names: str) -> np.ndarray:
+        mask = np.zeros(len(self.t), dtype=bool)
+        for name in names:
+            mask |= self.where("event", name)
+        return mask
+
+
+def spans(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
+    """From each start event to the same citizen's next end (if it comes before another start).
+
+    Returns (row of the start event, start time, end time, observed); spans that are not
+    observed to end run to the horizon.
+    """
+    idx = np.flatnonzero(start | end)
+    idx = idx[np.argsort(ev.cid[idx], kind="stable")]  # events are in time order already
+    cid, t, is_start = ev.cid[idx], ev.t[idx], start[idx]
+    next_cid = np.append(cid[1:], -1)
+    next_t = np.append(t[1:], horizon)
+    next_is_start = np.append(is_start[1:], True)
+    observed = is_start & (next_cid == cid) & ~next_is_start
+    finish = np.where(observed, next_t, horizon)
+    return idx[is_start], t[is_start], finish[is_start], observed[is_start]
+
+
+def durations(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
+    """(start time, duration, observed) of each span from a start to the citizen's next end."""
+    _, begin, finish, observed = spans(ev, start, end, horizon)
+    return begin, finish - begin, observed
