@@ -166,7 +166,7 @@ def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
         from sim import report  # plotly is imported only when a report is drawn
 
         report.build_report(out)
-    print(console.summary_text(summary, paired, [s.name for s in scenarios]))
+    print(console.summary_text(summary, paired, [s.name for s in scenarios], scenarios[0].budget))
     if outcome.interrupted:
         done = sum(state == "done" for state in outcome.states.values())
         print(f"interrupted: kept {done} of {len(outcome.states)} replications in {out}",

@@ -3,16 +3,23 @@ difference to the first scenario."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 
 import pyarrow as pa
+
+from sim.capacity import value_at
+from sim.config import BudgetCfg
 
 KEY_METRICS = (
     "housed_total", "housed_per_month", "housed_2024", "housed_2025", "housed_2026", "housed_2027",
     "homeless_at_end", "in_shelter_at_end", "wait_assessment_days_mean",
     "wait_allocation_days_mean", "homeless_to_home_days_median", "shelter_stay_days_mean",
     "retention_12m", "retention_24m", "returns_to_homelessness", "utilisation_caseworkers",
-    "utilisation_housing_advisors", "utilisation_support_workers", "cost_total_dkk",
+    "utilisation_housing_advisors", "utilisation_support_workers", "housed_none_per_month",
+    "housed_exit_dwelling_per_month", "housed_state_subsidy_per_month", "cost_total_dkk",
+    "cost_municipality_dkk", "cost_state_dkk", "cost_citizens_dkk",
 )
 
 
@@ -37,8 +44,20 @@ def cell(row: dict | None) -> str:
     return text
 
 
-def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str]) -> str:
-    """One line per key metric: each scenario's mean [95 % CI], then differences to the first."""
+def _grid(header: list[str], lines: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell, with a rule under the header."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+
+    def render(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [render(header), render(["-" * w for w in widths]), *map(render, lines)]
+
+
+def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str],
+                 budget: BudgetCfg | None = None) -> str:
+    """One line per key metric: each scenario's mean [95 % CI], then differences to the first;
+    then costs by payer and year beside the seed's budget lines."""
     rows = {(r["scenario"], r["metric"]): r for r in summary.to_pylist()}
     diffs = {(r["scenario"], r["metric"]): r for r in paired.to_pylist()} if paired else {}
     present = [m for m in KEY_METRICS if any((s, m) in rows for s in order)]
@@ -46,11 +65,35 @@ def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str]) -
     header += [f"{s} − {order[0]}" for s in order[1:] if diffs]
     lines = [[m, *(cell(rows.get((s, m))) for s in order),
               *(cell(diffs.get((s, m))) for s in order[1:] if diffs)] for m in present]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
-    def render(cells):
-        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
     reps = max((r["reps"] for r in rows.values()), default=0)
-    out = [render(header), render(["-" * w for w in widths]), *map(render, lines)]
+    out = _grid(header, lines)
     out.append(f"{reps} replications per scenario; intervals are 95 % t-intervals"
                + ("; differences are paired (common random numbers)." if diffs else "."))
+    years = sorted({int(m.split("_")[1]) for _, m in rows
+                    if re.fullmatch(r"cost_\d{4}_total_dkk", m)})
+    if budget is not None and years:
+        out += ["", *money_text(rows, diffs, order, budget, years)]
     return "\n".join(out)
+
+
+def money_text(rows: dict, diffs: dict, order: list[str], budget: BudgetCfg,
+               years: list[int]) -> list[str]:
+    """Cost to the municipality and the state per calendar year (million DKK), and the
+    paired difference to the first scenario beside the budget line for that year."""
+    header = ["year", *(f"{s}: kommune / stat" for s in order)]
+    header += [f"{s} − {order[0]}: kommune / stat" for s in order[1:] if diffs]
+    header.append("budget 2024 line")
+    lines = []
+    first = budget.reform_per_year_dkk[0].start
+    for year in years:
+        line = value_at(budget.reform_per_year_dkk, (dt.date(year, 1, 1) - first).days, first)
+
+        def pair(table, scenario, year=year):
+            return " / ".join(cell(table.get((scenario, f"cost_{year}_{payer}_dkk")))
+                              for payer in ("municipality", "state"))
+        lines.append([str(year), *(pair(rows, s) for s in order),
+                      *(pair(diffs, s) for s in order[1:] if diffs), fmt(line, "DKK")])
+    return [f"Cost by payer and year, million DKK (95 % CI); one-off lines: "
+            f"{fmt(budget.carryover_2022_23_dkk, 'DKK')} at the 2022/23 carry-over, "
+            f"{fmt(budget.carryover_2023_24_dkk, 'DKK')} at the 2023/24 carry-over.",
+            *_grid(header, lines)]

@@ -47,17 +47,18 @@ def refund(item: str, share: float, start: np.ndarray, end: np.ndarray,
 
 
 def refundable_shelter_days(cid: np.ndarray, start: np.ndarray, end: np.ndarray,
-                            cap_steps, run_start: dt.date) -> tuple[np.ndarray, np.ndarray]:
+                            cap_steps, run_start: dt.date):
     """The refundable parts of shelter stays: per citizen and calendar year, a night is
     refunded while the nights refunded so far that year are below the cap in force that night
-    (120 days, 90 from 2026-04-01 by default). Returns (start, end) of refundable spans."""
+    (120 days, 90 from 2026-04-01 by default). Returns (stay index, start, end) of the
+    refundable spans."""
     last_year = (run_start + dt.timedelta(days=float(np.max(end, initial=0.0)))).year
     years = range(run_start.year + 1, last_year + 2)
     cuts = sorted({_day(run_start, dt.date(y, 1, 1)) for y in years}
                   | {_day(run_start, s.start) for s in cap_steps})
     cuts_arr = np.array([*cuts, np.inf])
     used: dict[tuple[int, int], float] = {}
-    out_start, out_end = [], []
+    out_stay, out_start, out_end = [], [], []
     for i in np.lexsort((start, cid)):
         a, b = float(start[i]), float(end[i])
         while a < b:
@@ -68,11 +69,13 @@ def refundable_shelter_days(cid: np.ndarray, start: np.ndarray, end: np.ndarray,
             key = (int(cid[i]), year)
             take = min(piece_end - a, max(0.0, cap - used.get(key, 0.0)))
             if take > 0:
+                out_stay.append(i)
                 out_start.append(a)
                 out_end.append(a + take)
                 used[key] = used.get(key, 0.0) + take
             a = piece_end
-    return np.array(out_start, dtype=float), np.array(out_end, dtype=float)
+    return (np.array(out_stay, dtype=np.int64), np.array(out_start, dtype=float),
+            np.array(out_end, dtype=float))
 
 
 def _day(run_start: dt.date, date: dt.date) -> float:
@@ -90,7 +93,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
     shelter = Flow(a, b, np.full(len(a), net), "shelter", "municipality")
     out += [shelter, Flow(a, b, np.full(len(a), costs.shelter_own_payment_per_day_dkk),
                           "shelter", "citizens")]
-    ra, rb = refundable_shelter_days(ev.cid[rows], a, b, costs.shelter_refund_cap_days,
+    _, ra, rb = refundable_shelter_days(ev.cid[rows], a, b, costs.shelter_refund_cap_days,
                                      cfg.run.start_date)
     out += refund("shelter", costs.shelter_state_refund_share, ra, rb, np.full(len(ra), net))
 
