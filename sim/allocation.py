@@ -22,8 +22,11 @@ refusal may take them off the list for a while. Every vacancy is written to `vac
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import math
 from collections import deque
+from collections.abc import Iterator
 
 from sim import support
 from sim.capacity import value_at
@@ -31,6 +34,35 @@ from sim.population import close_spell
 from sim.subsidy import NO_SCHEME, SCHEMES
 
 QUOTA_EPS = 1e-9
+
+
+class Nominated:
+    """The queue of citizens put forward, in order, kept in groups of citizens who can take
+    the same dwellings (rooms needed, rent they can pay), so that a vacancy looks only at the
+    groups it could go to."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[int, float], deque] = {}
+        self._order = itertools.count()
+
+    def append(self, c) -> None:
+        c.queue_order = next(self._order)
+        self.groups.setdefault((c.rooms_needed, c.affordable_rent), deque()).append(c)
+
+    def remove(self, c) -> None:
+        self.groups[(c.rooms_needed, c.affordable_rent)].remove(c)
+
+    def __contains__(self, c) -> bool:
+        return c in self.groups.get((c.rooms_needed, c.affordable_rent), ())
+
+    def __bool__(self) -> bool:
+        return any(self.groups.values())
+
+    def in_order(self, keep) -> Iterator:
+        """Citizens of the groups for which keep(rooms_needed, affordable_rent) holds, in the
+        order they were put forward."""
+        chosen = [group for key, group in self.groups.items() if group and keep(*key)]
+        return heapq.merge(*chosen, key=lambda c: c.queue_order)
 
 
 class Allocation:
@@ -46,7 +78,7 @@ class Allocation:
         self.seen = dict.fromkeys(self.share, 0)
         self.given = dict.fromkeys(self.share, 0)
         self.subsidised: dict[tuple[str, int], int] = {}  # (scheme, year) -> dwellings used
-        self.queue: deque = deque()
+        self.queue = Nominated()
 
     def start(self) -> None:
         for dept in self.departments:
@@ -100,37 +132,47 @@ class Allocation:
     def offer(self, dept: int, rooms: int, rent: float):
         """Offer the dwelling down the queue; return (citizen who accepts, scheme) or (None, …)."""
         city, cfg = self.city, self.cfg
-        asked = 0
         schemes = self.open_schemes()
         extra = city.cfg.housing.extra_rooms_accepted
-        for c in list(self.queue):
-            if not c.rooms_needed <= rooms <= c.rooms_needed + extra:
-                continue  # the dwelling does not fit the household
-            terms = _terms(rent - c.affordable_rent, schemes)
-            if terms is None:
-                continue
-            if cfg.require_support_capacity and not support.can_start(city, c):
-                return None, NO_SCHEME  # nobody who fits overtakes the first who fits
-            scheme, subsidy = terms
-            asked += 1
-            city.rec.emit(c, "offer", dept=dept, rent=rent, scheme=scheme)
-            if city.draw["offer_refusal"]() < cfg.offer_refusal_share:
-                self.refused(c, dept)
-                if asked == cfg.offers_per_vacancy_max:
-                    return None, NO_SCHEME
-                continue
-            self.accept(c, dept, rent, scheme, subsidy)
-            return c, scheme
-        return None, NO_SCHEME
 
-    def refused(self, c, dept: int) -> None:
-        """A refusal; under the reform rule it may take the citizen off the list for a while."""
+        def can_take(needed: int, affordable: float) -> bool:
+            fits = needed <= rooms <= needed + extra
+            return fits and _terms(rent - affordable, schemes) is not None
+
+        removed, taker = [], None
+        for asked, c in enumerate(self.queue.in_order(can_take), start=1):
+            if cfg.require_support_capacity and not support.can_start(city, c):
+                break  # nobody who fits overtakes the first who fits
+            scheme, subsidy = _terms(rent - c.affordable_rent, schemes)
+            city.rec.emit(c, "offer", dept=dept, rent=rent, scheme=scheme)
+            if city.draw["offer_refusal"]() >= cfg.offer_refusal_share:
+                taker = c
+                break
+            if self.refused(c, dept):
+                removed.append(c)
+            if asked == cfg.offers_per_vacancy_max:
+                break
+        for c in removed:  # the queue changes only once the offers are done
+            self.take_off_list(c)
+        if taker is None:
+            return None, NO_SCHEME
+        self.accept(taker, dept, rent, scheme, subsidy)
+        return taker, scheme
+
+    def refused(self, c, dept: int) -> bool:
+        """A refusal; under the reform rule it may take the citizen off the list for a while
+        (returns whether it does)."""
         city = self.city
         city.rec.emit(c, "offer_refused", dept=dept)
-        if city.draw["refusal_removal"]() < self.cfg.refusal_removal_share:
-            self.queue.remove(c)
-            city.rec.emit(c, "removed_from_list", reason="refused_offer")
-            city.env.process(self.back_on_list(c, c.spell))
+        if city.draw["refusal_removal"]() >= self.cfg.refusal_removal_share:
+            return False
+        city.rec.emit(c, "removed_from_list", reason="refused_offer")
+        return True
+
+    def take_off_list(self, c) -> None:
+        """Remove a refuser from the queue until the removal period is over."""
+        self.queue.remove(c)
+        self.city.env.process(self.back_on_list(c, c.spell))
 
     def back_on_list(self, c, spell: int):
         """Process: after the removal period the citizen is put back at the end of the queue."""

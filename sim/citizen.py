@@ -47,6 +47,7 @@ class Citizen:
     claim: tuple | None = None  # (pool, event, units): a request waiting or held while homeless
     support_claim: tuple | None = None  # (units, event): bostøtte reserved or running
     offer: simpy.Event | None = None  # fires with the department when a dwelling is accepted
+    queue_order: int = 0  # place in the queue of citizens put forward
     rooms_needed: int = 1
     income_group: str | None = None
     affordable_rent: float = 0.0  # DKK a month the citizen can pay without a subsidy
