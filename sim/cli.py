@@ -17,13 +17,15 @@ from pydantic import ValidationError
 
 from sim import config, console, results, statistics
 from sim.config import Scenario, ScenarioError
-from sim.runner import default_workers, run_all
+from sim.runner import Precision, default_workers, run_all, run_until_precise
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 MAIN_JOB = ("baseline_2023.toml", "reform_2024.toml")
 DEFAULT_SEED = 2024
 DEFAULT_REPS = 20
+PRECISION_METRICS = ("housed_per_month", "homeless_mean", "wait_allocation_days_mean",
+                     "homeless_to_home_days_median")
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 PLANNED = {
     "sweep": "parameter sweeps (issue 6)",
@@ -58,6 +60,16 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
                          help="parallel processes (default: all cores)")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+        cmd.add_argument("--precision", type=_share, metavar="REL",
+                         help="add replications until each precision metric's 95 %% interval "
+                              "is within ±REL of its mean (e.g. 0.05); --reps is the minimum")
+        cmd.add_argument("--precision-metrics", type=_names, default=PRECISION_METRICS,
+                         metavar="M,M", help="metrics the precision applies to (default "
+                                              f"{','.join(PRECISION_METRICS)})")
+        cmd.add_argument("--max-reps", type=_positive_int, default=200,
+                         help="most replications per scenario with --precision (default 200)")
+        cmd.add_argument("--batch", type=_positive_int, default=4,
+                         help="replications added per scenario between checks (default 4)")
     check = sub.add_parser("validate", help="check scenario files without running them")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
@@ -83,6 +95,14 @@ def _number(kind, test, allowed: str):
 _positive_int = _number(int, lambda v: v >= 1, "must be a whole number of at least 1")
 _non_negative_int = _number(int, lambda v: v >= 0, "must be a whole number of at least 0")
 _positive_float = _number(float, lambda v: 0 < v < 1000, "must be a number above 0 (years)")
+_share = _number(float, lambda v: 0 < v < 1, "must be a share between 0 and 1, e.g. 0.05")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more metric names, comma-separated")
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,17 +165,35 @@ def run_command(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / stamp
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BadInput(f"{out}: --out: the folder already holds files; choose a new folder")
+    precision = None
+    if args.precision is not None:
+        if args.max_reps < args.reps:
+            raise BadInput(f"--max-reps: {args.max_reps} is below --reps {args.reps}")
+        precision = Precision(args.precision, args.precision_metrics, args.max_reps, args.batch)
     return execute(scenarios, args.reps, args.seed, out, args.workers,
-                   compare=args.command == "compare", progress=not args.quiet)
+                   compare=args.command == "compare", progress=not args.quiet,
+                   precision=precision)
 
 
 def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
-            compare: bool, progress: bool) -> int:
+            compare: bool, progress: bool, precision: Precision | None = None) -> int:
     """Run, then write summary (and comparison), manifest and report; print the table."""
     started = dt.datetime.now().astimezone()
-    outcome = run_all(scenarios, reps, seed, out, workers, progress)
+    if precision is None:
+        outcome = run_all(scenarios, reps, seed, out, workers, progress)
+    else:
+        outcome = run_until_precise(scenarios, reps, seed, out, workers, progress, precision)
+        reps = len(next(iter(outcome.metrics.values())))
+        reached = statistics.precise_enough(outcome.metrics, precision.metrics,
+                                            precision.relative)
+        print(f"precision ±{precision.relative:.0%} {'reached' if reached else 'NOT reached'} "
+              f"with {reps} replications per scenario", file=sys.stderr)
     summary = statistics.summary_table(outcome.metrics)
     results.write_parquet(out / "summary.parquet", summary, results.run_metadata(seed))
+    if all(outcome.series.values()):
+        axes = {cfg.name: statistics.series_axes(cfg) for cfg in scenarios}
+        series = statistics.series_table(outcome.series, axes)
+        results.write_parquet(out / "series.parquet", series, results.run_metadata(seed))
     paired = None
     if compare and all(outcome.metrics.values()):
         paired = statistics.compare_table(outcome.metrics)

@@ -88,7 +88,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
     out: list[Flow] = []
 
     # herberg: net of own payment; the state refunds a share up to the yearly cap per citizen
-    rows, a, b, _ = spans(ev, ev.of("shelter_enter"), ev.of("shelter_leave"), hi)
+    rows, a, b, *_ = spans(ev, ev.of("shelter_enter"), ev.of("shelter_leave"), hi)
     net = costs.shelter_per_day_dkk - costs.shelter_own_payment_per_day_dkk
     shelter = Flow(a, b, np.full(len(a), net), "shelter", "municipality")
     out += [shelter, Flow(a, b, np.full(len(a), costs.shelter_own_payment_per_day_dkk),
@@ -99,7 +99,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
 
     # bostøtte: municipal support at the caseload-unit price of a support worker, private at
     # the provider's price; §85a refund for the first years of each course
-    rows, a, b, _ = spans(ev, ev.of("support_start"), ev.of("support_end"), hi)
+    rows, a, b, *_ = spans(ev, ev.of("support_start"), ev.of("support_end"), hi)
     unit_price = costs.salary_per_year_dkk.support_workers / 365.0 \
         / cfg.support.caseload_units_per_worker
     for provider in ("municipal", "private"):
@@ -119,7 +119,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
 
     # extra nursing and home care while housed
     moved_in = ev.of("housed") | (ev.of("arrive") & ev.where("stage", "housed"))
-    rows, a, b, _ = spans(ev, moved_in, ev.of("tenancy_lost"), hi)
+    rows, a, b, *_ = spans(ev, moved_in, ev.of("tenancy_lost"), hi)
     for tier in TIERS:
         pick = ev.where("need_tier", tier)[rows]
         rate = getattr(costs.care_per_year_dkk, tier) / 365.0
@@ -129,7 +129,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
     subsidy = ev.table.column("subsidy_dkk").to_numpy(zero_copy_only=False)
     for name in SCHEMES:
         start = ev.of("housed") & ev.where("scheme", name)
-        rows, a, b, _ = spans(ev, start, ev.of("subsidy_end", "tenancy_lost"), hi)
+        rows, a, b, *_ = spans(ev, start, ev.of("subsidy_end", "tenancy_lost"), hi)
         out.append(Flow(a, b, subsidy[rows] / DAYS_PER_MONTH, f"subsidy_{name}",
                         getattr(cfg.subsidy, name).payer))
 

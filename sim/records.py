@@ -3,6 +3,8 @@ events (a stay, a wait, a course), the building blocks of every statistic and co
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,24 +35,33 @@ class Events:
         return mask
 
 
-def spans(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
-    """From each start event to the same citizen's next end (if it comes before another start).
+class Spans(NamedTuple):
+    """Spans from start events to the same citizen's next end event."""
 
-    Returns (row of the start event, start time, end time, observed); spans that are not
-    observed to end run to the horizon.
-    """
+    row: np.ndarray  # row of the start event in the events table
+    start: np.ndarray  # time of the start event
+    end: np.ndarray  # time of the end event, or the horizon if none came
+    observed: np.ndarray  # an end event came before the horizon (and before another start)
+    end_row: np.ndarray  # row of the end event (-1 if not observed)
+
+
+def spans(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float) -> Spans:
+    """From each start event to the same citizen's next end (if it comes before another start);
+    spans not observed to end run to the horizon."""
     idx = np.flatnonzero(start | end)
     idx = idx[np.argsort(ev.cid[idx], kind="stable")]  # events are in time order already
     cid, t, is_start = ev.cid[idx], ev.t[idx], start[idx]
     next_cid = np.append(cid[1:], -1)
     next_t = np.append(t[1:], horizon)
+    next_row = np.append(idx[1:], -1)
     next_is_start = np.append(is_start[1:], True)
     observed = is_start & (next_cid == cid) & ~next_is_start
     finish = np.where(observed, next_t, horizon)
-    return idx[is_start], t[is_start], finish[is_start], observed[is_start]
+    return Spans(idx[is_start], t[is_start], finish[is_start], observed[is_start],
+                 np.where(observed, next_row, -1)[is_start])
 
 
 def durations(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
     """(start time, duration, observed) of each span from a start to the citizen's next end."""
-    _, begin, finish, observed = spans(ev, start, end, horizon)
-    return begin, finish - begin, observed
+    s = spans(ev, start, end, horizon)
+    return s.start, s.end - s.start, s.observed

@@ -12,8 +12,9 @@ import pyarrow as pa
 from scipy import stats
 
 from sim import costs
-from sim.config import Scenario
-from sim.records import Events, durations
+from sim.config import ROUTES, TIERS, Scenario
+from sim.recorder import STAGES
+from sim.records import Events, spans
 from sim.subsidy import NO_SCHEME, SCHEMES
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -21,6 +22,14 @@ RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_2
 POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
          "botilbud_places", "skaev_bolig_places")
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
+# Equity: metrics also by need tier and by income group (which sets the rent one can pay)
+EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")))
+RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 months
+EQUITY_WAITS = ("wait_allocation_days_mean", "wait_support_days_mean",
+                "homeless_to_home_days_mean")
+# Counts drawn over time with interval bands
+SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGES),
+                 "caseworkers_queue", "support_workers_queue", "housing_advisors_queue")
 # (metric, start event, end event): waits between two events of the same citizen
 WAITS = (
     ("wait_assessment_days_mean", "referred", ("assessment_start",)),
@@ -32,10 +41,11 @@ WAITS = (
 
 
 def unit_of(metric: str) -> str:
-    """The unit of a summary metric, read from its name."""
+    """The unit of a summary metric, read from its name (a __group suffix does not count)."""
+    metric = metric.split("__")[0]
     if metric.endswith("_dkk"):
         return "DKK"
-    if metric.endswith("_days_mean") or metric.endswith("_days_median"):
+    if "_days_" in metric:
         return "days"
     if metric.startswith(("retention_", "utilisation_")):
         return "share"
@@ -48,14 +58,38 @@ def unit_of(metric: str) -> str:
 
 def kaplan_meier(duration: np.ndarray, observed: np.ndarray, at: float) -> float:
     """Kaplan–Meier survival at `at` days, with censoring; NaN if nobody was followed that long."""
-    if not np.any(duration >= at):
-        return math.nan
-    times = np.unique(duration[observed & (duration <= at)])
-    surv = 1.0
-    for time in times:
-        at_risk = np.count_nonzero(duration >= time)
-        surv *= 1.0 - np.count_nonzero((duration == time) & observed) / at_risk
-    return surv
+    return float(kaplan_meier_curve(duration, observed, np.array([at]))[0])
+
+
+def kaplan_meier_curve(duration: np.ndarray, observed: np.ndarray,
+                       grid: np.ndarray) -> np.ndarray:
+    """Kaplan–Meier survival at each grid time; NaN beyond the longest follow-up."""
+    times, deaths = np.unique(duration[observed], return_counts=True)
+    at_risk = len(duration) - np.searchsorted(np.sort(duration), times, side="left")
+    surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))
+    out = np.ones(len(grid))
+    steps = np.searchsorted(times, grid, side="right")
+    has = steps > 0
+    out[has] = surv[steps[has] - 1]
+    out[grid > np.max(duration, initial=-np.inf)] = math.nan
+    return out
+
+
+def mser5(series: np.ndarray) -> int:
+    """MSER-5 warm-up: the truncation point (in observations) that minimises the marginal
+    standard error of the mean of 5-observation batch means (White 1997), searched over the
+    first half of the series."""
+    batches = len(series) // 5
+    if batches < 4:
+        return 0
+    means = series[: batches * 5].reshape(batches, 5).mean(axis=1)
+    best, best_d = math.inf, 0
+    for d in range(batches // 2):
+        rest = means[d:]
+        score = np.var(rest) / len(rest)
+        if score < best:
+            best, best_d = score, d
+    return best_d * 5
 
 
 def _homeless_in_year(ev: Events, snap: dict) -> float:
@@ -82,50 +116,144 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     lo, hi = run.warmup_days, run.horizon_days
     ev = Events(tables["events"])
     snap = {c: tables["snapshots"].column(c).to_numpy() for c in tables["snapshots"].column_names}
-    after = ev.t >= lo
-    out: dict[str, float] = {}
+    years = _years(run.start_date, lo, hi)
+    out = _throughput(ev, snap, lo, hi, years)
+    out.update(_waits(ev, lo, hi))
+    out.update(_retention(ev, lo, hi))
+    out.update(_utilisation(snap, lo, hi))
+    out["warmup_mser5_days"] = float(snap["time_days"][mser5(snap["homeless"])])
+    out.update(costs.metrics(costs.flows(tables, cfg, ev, snap), cfg, years))
+    return out
 
+
+def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str, float]:
+    """Housed (in all, per month, by subsidy scheme, by year, by need tier and income group),
+    counts at the end and over time, routes chosen, returns and self-exits."""
+    after = ev.t >= lo
+    months = (hi - lo) / DAYS_PER_MONTH
     housed = ev.of("housed") & after
-    out["housed_total"] = float(np.count_nonzero(housed))
-    out["housed_per_month"] = out["housed_total"] / ((hi - lo) / DAYS_PER_MONTH)
+    out = {"housed_total": float(np.count_nonzero(housed))}
+    out["housed_per_month"] = out["housed_total"] / months
     for scheme in (NO_SCHEME, *SCHEMES):
-        n = np.count_nonzero(housed & ev.where("scheme", scheme))
-        out[f"housed_{scheme}_per_month"] = n / ((hi - lo) / DAYS_PER_MONTH)
-    for year, (y0, y1) in _years(run.start_date, lo, hi).items():
+        out[f"housed_{scheme}_per_month"] = np.count_nonzero(housed & ev.where("scheme", scheme)) \
+            / months
+    for year, (y0, y1) in years.items():
         out[f"housed_{year}"] = float(np.count_nonzero(housed & (ev.t >= y0) & (ev.t < y1)))
     out["homeless_at_end"] = float(snap["homeless"][-1])
     out["in_shelter_at_end"] = float(snap["shelter_beds_busy"][-1])
     out["homeless_mean"] = _window_integral(snap, "homeless", lo, hi) / (hi - lo)
     out["homeless_in_year_per_count"] = _homeless_in_year(ev, snap)
-
-    for metric, start, ends in WAITS:
-        begin, length, seen = durations(ev, ev.of(start), ev.of(*ends), hi)
-        out[metric] = _mean(length[seen & (begin >= lo)])
-    for route in ("botilbud", "skaev_bolig"):
-        referred = ev.of("assessment_end") & ev.where("route", route)
-        begin, length, seen = durations(ev, referred, ev.of(f"{route}_enter"), hi)
-        out[f"wait_{route}_days_mean"] = _mean(length[seen & (begin >= lo)])
-
-    spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
-    begin, length, seen = durations(ev, spell_start, ev.of("housed"), hi)
-    chosen = length[seen & (begin >= lo)]
-    out["homeless_to_home_days_median"] = float(np.median(chosen)) if len(chosen) else math.nan
-
-    begin, length, seen = durations(ev, ev.of("housed"), ev.of("tenancy_lost"), hi)
-    keep = begin >= lo
-    for metric, days in RETENTION_DAYS.items():
-        out[metric] = kaplan_meier(length[keep], seen[keep], days)
+    for route in ROUTES:
+        routed = ev.of("assessment_end") & ev.where("route", route) & after
+        out[f"routed_{route}"] = float(np.count_nonzero(routed))
     out["returns_to_homelessness"] = float(np.count_nonzero(ev.of("tenancy_lost") & after))
     self_exit = np.logical_or.reduce([ev.where("reason", r) for r in SELF_EXIT_REASONS])
     out["left_by_themselves"] = float(np.count_nonzero(ev.of("exit") & after & self_exit))
+    for column, group in EQUITY:
+        for value in group:
+            mine = ev.where(column, value)
+            out[f"housed_total__{column}_{value}"] = float(np.count_nonzero(housed & mine))
+            out[f"returns_to_homelessness__{column}_{value}"] = float(
+                np.count_nonzero(ev.of("tenancy_lost") & after & mine))
+    return out
 
+
+def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
+    """Each wait's mean and 10th, 50th and 90th percentiles, over the waits that started after
+    the warm-up and ended in the run; the mean and median also by need tier and income group
+    (taken at the event that ends the wait)."""
+    out: dict[str, float] = {}
+    spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    specs = [(metric, ev.of(start), ev.of(*ends)) for metric, start, ends in WAITS]
+    specs += [(f"wait_{route}_days_mean", ev.of("assessment_end") & ev.where("route", route),
+               ev.of(f"{route}_enter")) for route in ("botilbud", "skaev_bolig")]
+    specs.append(("homeless_to_home_days_mean", spell_start, ev.of("housed")))
+    for metric, start, end in specs:
+        s = spans(ev, start, end, hi)
+        done = s.observed & (s.start >= lo)
+        out.update(_distribution(metric, (s.end - s.start)[done]))
+        if metric not in EQUITY_WAITS:
+            continue
+        for column, group in EQUITY:
+            for value in group:
+                mine = done & ev.where(column, value)[np.maximum(s.end_row, 0)]
+                for key, v in _distribution(metric, (s.end - s.start)[mine]).items():
+                    if key.endswith(("_mean", "_median")):
+                        out[f"{key}__{column}_{value}"] = v
+    return out
+
+
+def _distribution(metric: str, waits: np.ndarray) -> dict[str, float]:
+    """metric (a mean) and its median, 10th and 90th percentiles, named after it."""
+    stem = metric.removesuffix("_mean")
+    if not len(waits):
+        return {metric: math.nan, f"{stem}_median": math.nan,
+                f"{stem}_p10": math.nan, f"{stem}_p90": math.nan}
+    p10, p50, p90 = np.percentile(waits, [10, 50, 90])
+    return {metric: float(np.mean(waits)), f"{stem}_median": float(p50),
+            f"{stem}_p10": float(p10), f"{stem}_p90": float(p90)}
+
+
+def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
+    """Kaplan–Meier share still housed 6, 12 and 24 months after moving in (censored at the
+    horizon), overall and by need tier and income group."""
+    s = spans(ev, ev.of("housed"), ev.of("tenancy_lost"), hi)
+    keep = s.start >= lo
+    length = s.end - s.start
+    grid = np.array(list(RETENTION_DAYS.values()))
+    out = dict(zip(RETENTION_DAYS, kaplan_meier_curve(length[keep], s.observed[keep], grid),
+                   strict=True))
+    for column, group in EQUITY:
+        for value in group:
+            mine = keep & ev.where(column, value)[s.row]
+            curve = kaplan_meier_curve(length[mine], s.observed[mine], grid)
+            for metric, v in zip(RETENTION_DAYS, curve, strict=True):
+                out[f"{metric}__{column}_{value}"] = float(v)
+    return {k: float(v) for k, v in out.items()}
+
+
+def _utilisation(snap: dict, lo: float, hi: float) -> dict[str, float]:
+    """Busy over capacity, integrated over the window, for every staff group and place pool."""
+    out = {}
     for pool in POOLS:
         capacity = _window_integral(snap, f"{pool}_capacity", lo, hi)
         out[f"utilisation_{pool}"] = _window_integral(snap, f"{pool}_busy", lo, hi) / capacity \
             if capacity > 0 else math.nan
-    years = _years(run.start_date, lo, hi)
-    out.update(costs.metrics(costs.flows(tables, cfg, ev, snap), cfg, years))
     return out
+
+
+def rep_series(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, np.ndarray]:
+    """Time series of one replication for interval bands: counts on the first of every month
+    (from the snapshots), and Kaplan–Meier retention by month since moving in."""
+    snap = tables["snapshots"]
+    t = snap.column("time_days").to_numpy()
+    grid = month_grid(cfg)
+    at = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(t) - 1)
+    out = {f"count:{name}": snap.column(name).to_numpy()[at].astype(float)
+           for name in SERIES_COUNTS}
+    ev = Events(tables["events"])
+    s = spans(ev, ev.of("housed"), ev.of("tenancy_lost"), cfg.run.horizon_days)
+    keep = s.start >= cfg.run.warmup_days
+    months = RETENTION_MONTHS * DAYS_PER_MONTH
+    out["retention:all"] = kaplan_meier_curve((s.end - s.start)[keep], s.observed[keep], months)
+    for tier in TIERS:
+        mine = keep & ev.where("need_tier", tier)[s.row]
+        out[f"retention:{tier}"] = kaplan_meier_curve((s.end - s.start)[mine], s.observed[mine],
+                                                     months)
+    return out
+
+
+def month_grid(cfg: Scenario) -> np.ndarray:
+    """Run days of the first of every month in the run."""
+    start, days = cfg.run.start_date, []
+    year, month = start.year, start.month
+    while True:
+        day = (dt.date(year, month, 1) - start).days
+        if day > cfg.run.horizon_days:
+            return np.array(days, dtype=float)
+        if day >= 0:
+            days.append(float(day))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def _years(start: dt.date, lo: float, horizon: float) -> dict[int, tuple[float, float]]:
@@ -162,6 +290,20 @@ def t_interval(values) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def precise_enough(results: dict[str, list[dict[str, float]]], metrics: tuple[str, ...],
+                   relative: float) -> bool:
+    """Whether every metric's 95 % half-width is within `relative` of |mean| in every scenario
+    (a metric with no value in any replication is left out)."""
+    for per_rep in results.values():
+        for metric in metrics:
+            mean, low, high, n = t_interval(rep.get(metric, math.nan) for rep in per_rep)
+            if n == 0 and len(per_rep) > 1:
+                continue
+            if n < 2 or (high - low) / 2 > relative * abs(mean):
+                return False
+    return True
+
+
 def metric_names(per_rep: list[dict[str, float]]) -> list[str]:
     """Metric names in the order first seen."""
     return list(dict.fromkeys(name for rep in per_rep for name in rep))
@@ -195,6 +337,30 @@ def compare_table(results: dict[str, list[dict[str, float]]]) -> pa.Table:
     table = _table([r[:7] for r in rows])
     return table.append_column("ci_half_width_independent", pa.array([r[7] for r in rows],
                                                                        pa.float64()))
+
+
+def series_table(results: dict[str, list[dict[str, np.ndarray]]],
+                 axes: dict[str, dict[str, np.ndarray]]) -> pa.Table:
+    """scenario × series × point: mean and 95 % t-interval over replications (counts by run
+    day, retention by days since moving in), for interval bands in tables and figures."""
+    cols: dict[str, list] = {k: [] for k in ("scenario", "series", "x_days", "mean", "ci_low",
+                                             "ci_high", "reps")}
+    for scenario, per_rep in results.items():
+        for name in dict.fromkeys(k for rep in per_rep for k in rep):
+            stacked = np.vstack([rep[name] for rep in per_rep])
+            grid = axes[scenario][name.split(":")[0]]
+            for i, point in enumerate(grid):
+                mean, low, high, n = t_interval(stacked[:, i])
+                for key, value in zip(cols, (scenario, name, point, mean, low, high, n),
+                                      strict=True):
+                    cols[key].append(value)
+    return pa.table({k: pa.array(v, pa.int64() if k == "reps" else None)
+                     for k, v in cols.items()})
+
+
+def series_axes(cfg: Scenario) -> dict[str, np.ndarray]:
+    """The x axis of each kind of series: run days of month starts, months since moving in."""
+    return {"count": month_grid(cfg), "retention": RETENTION_MONTHS * DAYS_PER_MONTH}
 
 
 def _independent_half_width(a: np.ndarray, b: np.ndarray) -> float:

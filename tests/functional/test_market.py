@@ -110,8 +110,8 @@ def test_subsidies_ending_unpaid_raise_tenancy_losses(make_scenario, replication
         assert ends and {r["reason"] for r in ends} == {"takes_over" if pay else "cannot_pay"}
         ev = Events(events)
         subsidised = ev.of("housed") & ev.where("scheme", "exit_dwelling")
-        _, _, _, seen = spans(ev, subsidised, ev.of("tenancy_lost"), cfg.run.horizon_days)
-        lost[pay] = int(seen.sum())
+        lost[pay] = int(spans(ev, subsidised, ev.of("tenancy_lost"),
+                              cfg.run.horizon_days).observed.sum())
     assert lost[0.0] > 1.5 * lost[1.0], lost
 
 
@@ -137,7 +137,7 @@ def test_every_cost_total_is_the_sum_of_its_parts(replication):
 def test_shelter_refund_never_exceeds_the_cap_for_a_citizen_year(replication):
     cfg = config.load(SCENARIOS / "reform_2024.toml").with_years(4.0)  # past 2026-04-01
     ev = Events(replication("reform_2024", 4.0)["events"])
-    rows_, a, b, _ = spans(ev, ev.of("shelter_enter"), ev.of("shelter_leave"),
+    rows_, a, b, *_ = spans(ev, ev.of("shelter_enter"), ev.of("shelter_leave"),
                            cfg.run.horizon_days)
     cid = ev.cid[rows_]
     stay, ra, rb = costs.refundable_shelter_days(cid, a, b, cfg.costs.shelter_refund_cap_days,

@@ -11,10 +11,9 @@ import pytest
 
 from sim import config
 from sim.city import run_replication
+from sim.records import Events, durations
 from sim.statistics import (
-    Events,
     compare_table,
-    durations,
     kaplan_meier,
     rep_metrics,
     summary_table,
