@@ -12,7 +12,8 @@ from sim.cli import main
 from sim.report import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ("fig-counts", "fig-staff", "fig-housed-per-month", "fig-forest")
+FIGURES = ("fig-counts", "fig-housed-per-month", "fig-flow-0", "fig-flow-1", "fig-waits",
+           "fig-staff", "fig-retention", "fig-costs", "fig-quota", "fig-forest")
 PLOTLY_BANNER = re.compile(r"\* plotly\.js v\d")  # the licence header opening the bundle
 
 
@@ -49,6 +50,7 @@ def test_report_has_every_section(folder: Path) -> None:
     assert "reform_2024 − baseline_2023" in page  # the paired-difference column
     assert "Housed in own home in 2024" in page
     assert "boligsocial anvisning (social housing allocation)" in page
+    assert "held at every vacancy of every department in every replication" in page
 
 
 def test_report_command_rebuilds_the_same_file(folder: Path) -> None:
@@ -64,5 +66,5 @@ def test_run_without_compare_has_no_differences(folder: Path, tmp_path: Path) ->
     shutil.copytree(folder, copy)
     (copy / "compare.parquet").unlink()
     page = build_report(copy).read_text(encoding="utf-8")
-    assert figure_ids(page) == list(FIGURES[:3])
+    assert figure_ids(page) == list(FIGURES[:-1])
     assert "paired difference" not in page
