@@ -63,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument("--png", type=Path, metavar="OUT",
+                        help="also write every figure as OUT/<figure>.png (for slides)")
     for name, what in PLANNED.items():
         sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
     return top
@@ -192,6 +194,14 @@ def report_command(args: argparse.Namespace) -> int:
     from sim import report
 
     print(report.build_report(args.folder))
+    if args.png is not None:
+        from sim import images  # kaleido is imported only when images are drawn
+
+        try:
+            paths = images.export_png(args.folder, args.png)
+        except images.ExportError as exc:
+            raise BadInput(f"{args.folder}: --png: {exc}") from None
+        print(f"{len(paths)} figures: {args.png}")
     return 0
 
 

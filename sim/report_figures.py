@@ -32,9 +32,11 @@ NODES = {  # Sankey node → label (Danish term with English beside it)
     "kept": "Kept the home",
     "lost": "Lost the home again (homeless again)",
 }
-NODE_COLOURS = {"housed": "#009E73", "kept": "#009E73", "botilbud_out": "#56B4E9",
-                "skaev_bolig_out": "#56B4E9", "left": "#999999", "waiting": "#D55E00",
-                "lost": "#D55E00"}
+# Outcomes in colours no scenario uses (wine from Paul Tol's colour-blind-safe set), so "still
+# homeless" is never mistaken for the second scenario's vermillion.
+NODE_COLOURS = {"housed": "#117733", "kept": "#117733", "botilbud_out": "#88CCEE",
+                "skaev_bolig_out": "#88CCEE", "left": "#999999", "waiting": "#882255",
+                "lost": "#882255"}
 TIER_LABELS = {"low": "low need (CTI)", "medium": "medium need (ICM)",
                "high": "high need (ACT)"}
 COST_ITEMS = {
