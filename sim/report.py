@@ -151,13 +151,14 @@ def view_sections(runs: dict[str, dict], summary: list[dict], paired: list[dict]
     snaps = read_snapshots(tables["snapshots"]) if tables.get("snapshots") else None
     if snaps is not None:
         found.append(counts_section(snaps, runs, lines))
+    digests = figures.digests(tables.get("events"), runs)
     if tables.get("events"):
         found.append(housed_section(read_housed(tables["events"]), runs, lines))
-        found += figures.sankey_sections(tables["events"], runs, colours)
-        found.append(figures.waits_section(tables["events"], runs, colours))
+    found += figures.sankey_sections(digests, runs, colours)
+    found.append(figures.waits_section(digests, colours))
     if snaps is not None:
         found.append(staff_section(snaps, runs, lines))
-    found.append(figures.retention_section(tables.get("events"), runs, lines))
+    found.append(figures.retention_section(digests, lines))
     found.append(figures.costs_section(summary, names, colours))
     found.append(figures.quota_section(tables.get("vacancies"), runs, colours))
     if paired:

@@ -57,10 +57,10 @@ def per_replication(data: ds.Dataset, scenario: str, columns: list[str],
 # --- flows -------------------------------------------------------------------------------------
 
 
-def cohort_flows(table: pa.Table, warmup: float) -> Counter:
+def cohort_flows(table: pa.Table, warmup: float, ev: Events | None = None) -> Counter:
     """Links (from, to) → citizens, for citizens who became homeless after the warm-up:
     their assessment route, the first place they reached, and whether the home was lost."""
-    ev = Events(table)
+    ev = ev or Events(table)
     size = int(ev.cid.max()) + 1 if len(ev.cid) else 0
     cohort = np.zeros(size, dtype=bool)
     cohort[ev.cid[ev.of("arrive") & ev.where("reason", "newly_homeless") & (ev.t >= warmup)]] = True
@@ -106,16 +106,6 @@ def _route_before(ev: Events, routes: np.ndarray, mine: np.ndarray, reached: np.
     return route
 
 
-def mean_flows(data: ds.Dataset, scenario: str, warmup: float) -> dict[tuple[str, str], float]:
-    """cohort_flows averaged over the scenario's replications."""
-    total: Counter = Counter()
-    reps = 0
-    for table in per_replication(data, scenario, EVENT_COLUMNS):
-        total.update(cohort_flows(table, warmup))
-        reps += 1
-    return {link: count / reps for link, count in total.items()} if reps else {}
-
-
 # --- waits and retention -----------------------------------------------------------------------
 
 
@@ -136,32 +126,38 @@ def _wait_masks(ev: Events) -> list[tuple[str, np.ndarray, np.ndarray]]:
     return masks
 
 
-def wait_samples(data: ds.Dataset, scenario: str, warmup: float,
-                 horizon: float) -> dict[str, np.ndarray]:
-    """Completed waits (days) per stage that began after the warm-up, over all replications."""
-    pooled: dict[str, list[np.ndarray]] = {}
+@dataclass(frozen=True)
+class Digest:
+    """What the event figures need of one scenario, over all its replications."""
+
+    flows: dict[tuple[str, str], float]  # mean citizens per replication on each link
+    waits: dict[str, np.ndarray]  # completed waits (days) per stage, begun after the warm-up
+    spells: dict[str, tuple[np.ndarray, np.ndarray]]  # per need tier: (days housed, lost?)
+
+
+def digest(data: ds.Dataset, scenario: str, warmup: float, horizon: float) -> Digest:
+    """Read each replication's events once and derive flows, waits and tenancies from them."""
+    flows: Counter = Counter()
+    waits: dict[str, list[np.ndarray]] = {}
+    spells: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {tier: [] for tier in TIERS}
+    reps = 0
     for table in per_replication(data, scenario, EVENT_COLUMNS):
+        reps += 1
         ev = Events(table)
+        flows.update(cohort_flows(table, warmup, ev))
         for label, start, end in _wait_masks(ev):
             begin, length, seen = durations(ev, start, end, horizon)
-            pooled.setdefault(label, []).append(length[seen & (begin >= warmup)])
-    return {label: np.concatenate(parts) for label, parts in pooled.items()}
-
-
-def housed_spells(data: ds.Dataset, scenario: str, warmup: float,
-                  horizon: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per need tier: (days in the home, lost?) of every tenancy begun after the warm-up, censored
-    at the horizon, over all replications."""
-    spells: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {tier: [] for tier in TIERS}
-    for table in per_replication(data, scenario, EVENT_COLUMNS):
-        ev = Events(table)
+            waits.setdefault(label, []).append(length[seen & (begin >= warmup)])
         tier = pc.fill_null(table["need_tier"], "").to_numpy(zero_copy_only=False)
-        for name in TIERS:
+        for name in TIERS:  # a citizen's tier is fixed, so spells can be followed per tier
             begin, length, lost = durations(ev, ev.of("housed") & (tier == name),
                                             ev.of("tenancy_lost"), horizon)
             spells[name].append((length[begin >= warmup], lost[begin >= warmup]))
-    return {tier: (np.concatenate([d for d, _ in parts]), np.concatenate([o for _, o in parts]))
-            for tier, parts in spells.items() if parts}
+    return Digest({link: n / reps for link, n in flows.items()} if reps else {},
+                  {label: np.concatenate(parts) for label, parts in waits.items()},
+                  {tier: (np.concatenate([d for d, _ in parts]),
+                          np.concatenate([o for _, o in parts]))
+                   for tier, parts in spells.items() if parts})
 
 
 @dataclass(frozen=True)

@@ -51,17 +51,20 @@ PAYERS = {"cost_municipality_dkk": "kommunen (municipality)", "cost_state_dkk": 
 # --- flow --------------------------------------------------------------------------------------
 
 
-def sankey_sections(events: ds.Dataset | None, runs: dict[str, dict],
+def digests(events: ds.Dataset | None, runs: dict[str, dict]) -> dict[str, data.Digest]:
+    """Flows, waits and tenancies of every scenario, each read from its events once."""
+    if events is None:
+        return {}
+    return {name: data.digest(events, name, float(run.get("warmup_days", 0.0)), _horizon(run))
+            for name, run in runs.items()}
+
+
+def sankey_sections(found: dict[str, data.Digest], runs: dict[str, dict],
                     colours: dict[str, str]) -> list[Section]:
     """One Sankey diagram per scenario: where the citizens who became homeless went."""
-    if events is None:
-        return []
-    out = []
-    for i, (name, run) in enumerate(runs.items()):
-        flows = data.mean_flows(events, name, float(run.get("warmup_days", 0.0)))
-        if flows:
-            out.append(sankey_section(name, flows, run, colours[name], f"fig-flow-{i}"))
-    return out
+    return [sankey_section(name, found[name].flows, run, colours[name], f"fig-flow-{i}")
+            for i, (name, run) in enumerate(runs.items())
+            if name in found and found[name].flows]
 
 
 def sankey_section(name: str, flows: dict[tuple[str, str], float], run: dict, colour: str,
@@ -105,16 +108,15 @@ def _after_warmup(run: dict) -> str:
 # --- waits -------------------------------------------------------------------------------------
 
 
-def waits_section(events: ds.Dataset | None, runs: dict[str, dict],
+def waits_section(found: dict[str, data.Digest],
                   colours: dict[str, str]) -> Section | None:
     """Box plots of completed waits per stage and of homeless → own home, per scenario."""
-    if events is None:
+    if not found:
         return None
     fig = make_subplots(rows=1, cols=2, column_widths=[0.78, 0.22], horizontal_spacing=0.08,
                         subplot_titles=["Wait per stage", "Homeless → own home"])
-    for name, run in runs.items():
-        samples = data.wait_samples(events, name, float(run.get("warmup_days", 0.0)),
-                                    _horizon(run))
+    for name, summary in found.items():
+        samples = summary.waits
         for col, labels in ((1, [s[0] for s in data.WAIT_STAGES]), (2, [data.HOMELESS_TO_HOME])):
             box = _box(name, colours[name], [(label, samples.get(label)) for label in labels],
                        legend=col == 1)
@@ -163,16 +165,15 @@ def _horizon(run: dict) -> float:
 # --- retention ---------------------------------------------------------------------------------
 
 
-def retention_section(events: ds.Dataset | None, runs: dict[str, dict],
+def retention_section(found: dict[str, data.Digest],
                       lines: dict[str, dict]) -> Section | None:
     """Kaplan–Meier share still in their own home, by need tier, per scenario."""
-    if events is None:
+    if not found:
         return None
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=[TIER_LABELS[t] for t in data.TIERS])
-    for name, run in runs.items():
-        spells = data.housed_spells(events, name, float(run.get("warmup_days", 0.0)),
-                                    _horizon(run))
+    for name, summary in found.items():
+        spells = summary.spells
         for col, tier in enumerate(data.TIERS, start=1):
             curve = data.kaplan_meier_curve(*spells[tier]) if tier in spells else None
             if curve is not None:
