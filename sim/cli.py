@@ -31,8 +31,8 @@ PLANNED = {
     "sweep": "parameter sweeps (issue 6)",
     "capacity": "the capacity search for the surge question (issue 5)",
     "backtest": "the back-test against Copenhagen's figures (issue 5)",
-    "dashboard": "the live what-if app (issue 7)",
 }
+DASHBOARD_CACHE = Path("results") / "dashboard-cache"
 
 
 class BadInput(Exception):
@@ -75,6 +75,20 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument("--png", type=Path, metavar="OUT",
+                        help="also write every figure as OUT/<figure>.png (for slides)")
+    dash = sub.add_parser("dashboard", help="the live what-if app, bound to 127.0.0.1")
+    dash.add_argument("folder", type=Path, nargs="?", metavar="DIR",
+                      help="a result folder to open in the app")
+    dash.add_argument("--port", type=_port, default=8050, help="port (default 8050)")
+    dash.add_argument("--reps", type=_positive_int, default=5,
+                      help="replications per scenario at the start (default 5)")
+    dash.add_argument("--years", type=_positive_float, default=4.0,
+                      help="years after the warm-up at the start (default 4)")
+    dash.add_argument("--cache", type=Path, default=DASHBOARD_CACHE,
+                      help=f"where runs are kept for reuse (default {DASHBOARD_CACHE})")
+    dash.add_argument("--workers", type=_positive_int, default=default_workers(),
+                      help="parallel processes (default: all cores)")
     for name, what in PLANNED.items():
         sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
     return top
@@ -95,6 +109,7 @@ def _number(kind, test, allowed: str):
 _positive_int = _number(int, lambda v: v >= 1, "must be a whole number of at least 1")
 _non_negative_int = _number(int, lambda v: v >= 0, "must be a whole number of at least 0")
 _positive_float = _number(float, lambda v: 0 < v < 1000, "must be a number above 0 (years)")
+_port = _number(int, lambda v: 1024 <= v <= 65535, "must be a port number from 1024 to 65535")
 _share = _number(float, lambda v: 0 < v < 1, "must be a share between 0 and 1, e.g. 0.05")
 
 
@@ -116,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "report":
             return report_command(args)
+        if args.command == "dashboard":
+            return dashboard_command(args)
         raise BadInput(f"{args.command}: not available in this version yet "
                        f"({PLANNED[args.command]})")
     except ScenarioError as exc:
@@ -230,6 +247,27 @@ def report_command(args: argparse.Namespace) -> int:
     from sim import report
 
     print(report.build_report(args.folder))
+    if args.png is not None:
+        from sim import images  # kaleido is imported only when images are drawn
+
+        try:
+            paths = images.export_png(args.folder, args.png)
+        except images.ExportError as exc:
+            raise BadInput(f"{args.folder}: --png: {exc}") from None
+        print(f"{len(paths)} figures: {args.png}")
+    return 0
+
+
+def dashboard_command(args: argparse.Namespace) -> int:
+    if args.folder is not None and not (args.folder / "summary.parquet").is_file():
+        raise BadInput(f"{args.folder}: summary.parquet: not a result folder (no summary.parquet)")
+    try:
+        from sim import dashboard  # Dash is the `app` extra
+    except ImportError as exc:
+        raise BadInput(f"dashboard: needs the app extra ({exc.name} is missing): "
+                       "pip install -e '.[app]'") from None
+    dashboard.serve(args.folder, args.port, SCENARIOS, args.cache, args.years, args.reps,
+                    args.workers)
     return 0
 
 

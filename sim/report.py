@@ -1,8 +1,10 @@
 """report.html: a self-contained offline report drawn from a result folder's files alone.
 
-Sections appear only where their files exist: the run, a headline table of key metrics (with
-paired differences after `compare`), counts over time, housed per month, staff utilisation and a
-forest plot of the paired differences. plotly.js is inlined once, so the file opens offline.
+Sections appear only where their data exists: the run, a headline table of key metrics (with
+paired differences after `compare`), counts over time, housed per month, the flow of citizens,
+waits per stage, staff utilisation and caseloads, retention by need tier, costs, the quota audit
+and a forest plot of the paired differences. plotly.js is inlined once, so the file opens
+offline. The same sections feed the PNG export (images.py) and the live app (dashboard.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import html
 import json
 import math
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +24,22 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from plotly.subplots import make_subplots
 
+from sim import report_data
+from sim import report_figures as figures
+from sim.report_style import (
+    FONT,
+    Section,
+    add_band,
+    colours_for,
+    dates,
+    lines_for,
+    shade_warmup,
+    styled,
+)
 from sim.results import atomic_write
 
-# Okabe–Ito, colour-blind safe; yellow last because it is faint on white.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442")
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash")  # so identical lines stay visible
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-PERCENTILES = (2.5, 97.5)  # the band in the time figures: the middle 95 % of replications
 MAX_POINTS = 400  # per line; daily snapshots over years are thinned to keep the file small
-PARTITIONING = ds.partitioning(pa.schema([("scenario", pa.string()), ("rep", pa.int64())]),
-                               flavor="hive")
+FOREST_LIMIT = 100.0  # % of the first scenario's mean; larger differences are drawn at the edge
 # Regular expressions, in table order; a pattern may match several metrics (years, pools).
 KEY_METRICS = (
     "housed_total", "housed_per_month", r"housed_\d{4}", "homeless_at_end", "in_shelter_at_end",
@@ -74,6 +80,8 @@ COUNTS = (
     ("shelter_beds_busy", "In herberg (shelter)"),
     ("n_awaiting_assessment", "Waiting for udredning (assessment)"),
     ("n_awaiting_housing", "Waiting for a dwelling (boligsocial anvisning)"),
+    ("n_awaiting_botilbud", "Waiting for a botilbud place (supported care)"),
+    ("n_awaiting_skaev_bolig", "Waiting for a skæv bolig (alternative housing)"),
     ("n_housed", "Housed in own home (with or after bostøtte)"),
 )
 UNITS = {  # summary unit → (shown unit, scale)
@@ -109,47 +117,78 @@ def build_report(folder: Path) -> Path:
     """Write folder/report.html (plotly.js inlined once) and return its path."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
-    names = list(runs)
-    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
-    lines = {name: {"color": colours[name], "dash": DASHES[i % len(DASHES)], "width": 2}
-             for i, name in enumerate(names)}
-    summary = pq.read_table(folder / "summary.parquet").to_pylist()
-    paired = pq.read_table(folder / "compare.parquet").to_pylist() \
-        if (folder / "compare.parquet").is_file() else []
-    parts = [header(manifest, runs, colours), headline(summary, paired, names, colours)]
-    if (folder / "snapshots").is_dir():
-        snaps = read_snapshots(folder / "snapshots")
-        parts.append(counts_section(snaps, runs, lines))
-        parts.append(staff_section(snaps, runs, lines))
-    if (folder / "events").is_dir():
-        parts.append(housed_section(read_housed(folder / "events"), runs, lines))
-    if paired:
-        parts.append(forest_section(summary, paired, names, colours))
+    colours = colours_for(list(runs))
+    parts = [header(manifest, runs, colours)] + [render(s) for s in sections(folder)]
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>Homeless to own home: simulation report</title><style>{CSS}</style>"
             f"<script>{plotly.offline.get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(part for part in parts if part) + "\n</body></html>\n")
+            + "\n".join(parts) + "\n</body></html>\n")
     path = folder / "report.html"
     atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
 
 
+def sections(folder: Path) -> list[Section]:
+    """Every section whose data exists in the result folder, in reading order."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
+    summary = pq.read_table(folder / "summary.parquet").to_pylist()
+    paired = pq.read_table(folder / "compare.parquet").to_pylist() \
+        if (folder / "compare.parquet").is_file() else []
+    tables = {name: report_data.open_table([folder], name)
+              for name in ("events", "snapshots", "vacancies")}
+    return view_sections(runs, summary, paired, tables)
+
+
+def view_sections(runs: dict[str, dict], summary: list[dict], paired: list[dict],
+                  tables: dict[str, ds.Dataset | None]) -> list[Section]:
+    """The sections for scenarios' runs, summary rows, paired differences and record tables
+    (shared by the report, the PNG export and the live app)."""
+    names = list(runs)
+    colours, lines = colours_for(names), lines_for(names)
+    found: list[Section | None] = [headline(summary, paired, names, colours)]
+    snaps = read_snapshots(tables["snapshots"]) if tables.get("snapshots") else None
+    if snaps is not None:
+        found.append(counts_section(snaps, runs, lines))
+    digests = figures.digests(tables.get("events"), runs)
+    if tables.get("events"):
+        found.append(housed_section(read_housed(tables["events"]), runs, lines))
+    found += figures.sankey_sections(digests, runs, colours)
+    found.append(figures.waits_section(digests, colours))
+    if snaps is not None:
+        found.append(staff_section(snaps, runs, lines))
+    found.append(figures.retention_section(digests, lines))
+    found.append(figures.costs_section(summary, names, colours))
+    found.append(figures.quota_section(tables.get("vacancies"), runs, colours))
+    if paired:
+        found.append(forest_section(summary, paired, names, colours))
+    return [s for s in found if s is not None]
+
+
+def render(section: Section) -> str:
+    """A section as HTML: title, optional block, figure (no plotly.js of its own), caption."""
+    div = ""
+    if section.figure is not None:
+        div = section.figure.to_html(full_html=False, include_plotlyjs=False, div_id=section.key,
+                                     config={"displaylogo": False, "responsive": True})
+    return (f"<section><h2>{section.title}</h2>{section.body}<figure>{div}<figcaption>"
+            f"{section.caption}</figcaption></figure></section>")
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_snapshots(path: Path) -> pa.Table:
+def read_snapshots(dataset: ds.Dataset) -> pa.Table:
     """The snapshot columns the figures use, over every scenario and replication."""
-    dataset = ds.dataset(path, format="parquet", partitioning=PARTITIONING)
     wanted = ["time_days", *(c for c, _ in COUNTS)]
-    wanted += [f"{g}_{kind}" for g in STAFF_GROUPS for kind in ("busy", "capacity")]
+    wanted += [f"{g}_{kind}" for g in STAFF_GROUPS for kind in ("busy", "capacity", "staff")]
     present = set(dataset.schema.names)
     return dataset.to_table(columns=["scenario", "rep", *(c for c in wanted if c in present)])
 
 
-def read_housed(path: Path) -> pa.Table:
+def read_housed(dataset: ds.Dataset) -> pa.Table:
     """Time of every `housed` event, with its scenario and replication."""
-    dataset = ds.dataset(path, format="parquet", partitioning=PARTITIONING)
     return dataset.to_table(columns=["scenario", "rep", "time_days"],
                             filter=ds.field("event") == "housed")
 
@@ -162,11 +201,6 @@ def replications(table: pa.Table, scenario: str) -> list[pa.Table]:
 
 
 # --- numbers -----------------------------------------------------------------------------------
-
-
-def dates(start: str, days: np.ndarray) -> np.ndarray:
-    """Calendar times of model days counted from the run's start date."""
-    return np.datetime64(start, "s") + np.round(np.asarray(days) * 86400).astype("timedelta64[s]")
 
 
 def full_months(run: dict) -> np.ndarray:
@@ -186,14 +220,6 @@ def month_slot(run: dict, days: np.ndarray, months: np.ndarray) -> np.ndarray:
     return (month - months[0]).astype(int) if len(months) else np.full(len(days), -1)
 
 
-def spread(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (rows) and the 2.5–97.5 percentile band, ignoring NaN."""
-    with warnings.catch_warnings():  # an all-NaN column (no capacity) stays NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(matrix, PERCENTILES, axis=0)
-        return np.nanmean(matrix, axis=0), low, high
-
-
 def on_grid(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The step function given by snapshots (each holds until the next) at the grid times."""
     return values[np.clip(np.searchsorted(times, grid, side="right") - 1, 0, None)]
@@ -205,15 +231,17 @@ def thinned(times: np.ndarray) -> np.ndarray:
     return np.unique(np.append(times[::step], times[-1:]))
 
 
-def monthly_utilisation(rep: pa.Table, group: str, run: dict, months: np.ndarray) -> np.ndarray:
-    """busy / capacity per calendar month, each snapshot weighted by how long it holds."""
+def monthly_ratio(rep: pa.Table, top: str, below: str, run: dict,
+                  months: np.ndarray) -> np.ndarray:
+    """∫top / ∫below per calendar month (busy / capacity, busy / staff), each snapshot weighted
+    by how long it holds."""
     t = rep["time_days"].to_numpy()
     hold = np.append(np.diff(t), 0.0)
     slot = month_slot(run, t, months)
     keep = (slot >= 0) & (slot < len(months))
-    busy, cap = (np.bincount(slot[keep], weights=(rep[f"{group}_{kind}"].to_numpy() * hold)[keep],
-                             minlength=len(months)) for kind in ("busy", "capacity"))
-    return np.divide(busy, cap, out=np.full(len(months), np.nan), where=cap > 0)
+    num, den = (np.bincount(slot[keep], weights=(rep[column].to_numpy() * hold)[keep],
+                            minlength=len(months)) for column in (top, below))
+    return np.divide(num, den, out=np.full(len(months), np.nan), where=den > 0)
 
 
 def monthly_housed(times: np.ndarray, run: dict, months: np.ndarray) -> np.ndarray:
@@ -305,7 +333,7 @@ assumptions, not a forecast.</p>
 
 
 def headline(summary: list[dict], paired: list[dict], names: list[str],
-             colours: dict[str, str]) -> str:
+             colours: dict[str, str]) -> Section:
     """Key metrics per scenario, and the paired difference to the first scenario."""
     rows = {(r["scenario"], r["metric"]): r for r in summary}
     diffs = {(r["scenario"], r["metric"]): r for r in paired}
@@ -330,56 +358,21 @@ def headline(summary: list[dict], paired: list[dict], names: list[str],
         note += (" Differences are paired replication by replication (same citizens in both "
                  "scenarios); differences of shares are in percentage points. A bold difference"
                  " has an interval that excludes zero: the replications clearly show it.")
-    return (f"<section><h2>Headline figures</h2><table class='metrics'><tr><th>Metric</th>"
-            f"<th>Unit</th>{head}</tr>{''.join(body)}</table><p class='note'>{note}</p>"
-            "</section>")
+    table = (f"<table class='metrics'><tr><th>Metric</th><th>Unit</th>{head}</tr>"
+             f"{''.join(body)}</table>")
+    return Section("headline", "Headline figures", note, body=table)
 
 
 # --- figures -----------------------------------------------------------------------------------
 
 
-def rgba(colour: str, alpha: float) -> str:
-    """A #rrggbb colour as rgba() with the given opacity."""
-    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
-
-
-def add_band(fig: go.Figure, x: np.ndarray, matrix: np.ndarray, name: str, line: dict,
-             legend: bool, row: int | None = None, col: int | None = None) -> None:
-    """A mean line with its shaded percentile band, both in the scenario's colour."""
-    mean, low, high = spread(matrix)
-    outline = go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]),
-                         mode="lines", fill="toself", fillcolor=rgba(line["color"], 0.2),
-                         line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=name)
-    fig.add_trace(outline, row=row, col=col)
-    fig.add_trace(go.Scatter(x=x, y=mean, name=name, legendgroup=name, showlegend=legend,
-                             mode="lines", line=line, hovertemplate="%{y:,.1f}"),
-                  row=row, col=col)
-
-
-def styled(fig: go.Figure, height: int) -> go.Figure:
-    """The report's one look: white background, system font, legend on top."""
-    fig.update_layout(template="plotly_white", height=height, font={"family": FONT, "size": 13},
-                      margin={"l": 70, "r": 30, "t": 90, "b": 50}, hovermode="x unified",
-                      legend={"orientation": "h", "yref": "container", "yanchor": "top",
-                              "y": 0.99, "x": 0, "title": {"text": "Scenario: "}})
-    return fig
-
-
-def figure(fig: go.Figure, div_id: str, title: str, caption: str) -> str:
-    """A section holding one figure (no plotly.js of its own) and its caption."""
-    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                      config={"displaylogo": False, "responsive": True})
-    return (f"<section><h2>{title}</h2><figure>{div}<figcaption>{caption}</figcaption></figure>"
-            "</section>")
-
-
-def counts_section(snaps: pa.Table, runs: dict[str, dict], lines: dict[str, dict]) -> str:
+def counts_section(snaps: pa.Table, runs: dict[str, dict],
+                   lines: dict[str, dict]) -> Section | None:
     """Counts of citizens by situation over time, per scenario."""
     counts = [(column, title) for column, title in COUNTS if column in snaps.column_names]
     if not counts or snaps.num_rows == 0:
-        return ""
-    fig = make_subplots(rows=len(counts), cols=1, shared_xaxes=True, vertical_spacing=0.05,
+        return None
+    fig = make_subplots(rows=len(counts), cols=1, shared_xaxes=True, vertical_spacing=0.04,
                         subplot_titles=[title for _, title in counts])
     reps = 0
     for name, run in runs.items():
@@ -393,46 +386,59 @@ def counts_section(snaps: pa.Table, runs: dict[str, dict], lines: dict[str, dict
                                for r in per_rep], dtype=float)
             add_band(fig, dates(run["start_date"], grid), matrix, name, lines[name],
                      row == 1, row, 1)
-    fig.update_yaxes(title_text="citizens")
+    fig.update_yaxes(title_text="citizens", rangemode="tozero")
     fig.update_xaxes(title_text="date", row=len(counts), col=1)
+    shade_warmup(fig, next(iter(runs.values())), subplots=True)
     caption = (f"How many citizens are in each situation on each day. Line: mean over {reps} "
                "replications; shaded band: the middle 95&nbsp;% of replications (2.5th to 97.5th "
                "percentile), i.e. how much one simulated future varies. Homeless counts every "
-               "citizen without a home of their own, whether in a herberg (shelter) or outside.")
-    return figure(styled(fig, 230 * len(counts) + 80), "fig-counts",
-                  "Citizens over time", caption)
+               "citizen without a home of their own, whether in a herberg (shelter) or outside. "
+               "Grey: the warm-up year, left out of every statistic.")
+    return Section("fig-counts", "Citizens over time", caption,
+                   styled(fig, 200 * len(counts) + 100))
 
 
-def staff_section(snaps: pa.Table, runs: dict[str, dict], lines: dict[str, dict]) -> str:
-    """Monthly staff utilisation (busy / capacity) per staff group, per scenario."""
+def staff_section(snaps: pa.Table, runs: dict[str, dict],
+                  lines: dict[str, dict]) -> Section | None:
+    """Monthly utilisation (busy / capacity) and caseload (busy / staff) per staff group."""
     groups = [g for g in STAFF_GROUPS
-              if {f"{g}_busy", f"{g}_capacity"} <= set(snaps.column_names)]
+              if {f"{g}_busy", f"{g}_capacity", f"{g}_staff"} <= set(snaps.column_names)]
     if not groups or snaps.num_rows == 0:
-        return ""
-    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, horizontal_spacing=0.06,
-                        subplot_titles=[POOLS[g] for g in groups])
+        return None
+    fig = make_subplots(rows=2, cols=len(groups), shared_xaxes=True, horizontal_spacing=0.06,
+                        vertical_spacing=0.12, subplot_titles=[POOLS[g] for g in groups])
     for name, run in runs.items():
         months = full_months(run)
         per_rep = replications(snaps, name)
         if not per_rep or not len(months):
             continue
         for col, group in enumerate(groups, start=1):
-            matrix = 100 * np.array([monthly_utilisation(r, group, run, months) for r in per_rep])
-            add_band(fig, months.astype("datetime64[D]"), matrix, name, lines[name],
-                     col == 1, 1, col)
+            for row, (below, factor) in enumerate((("capacity", 100.0), ("staff", 1.0)), start=1):
+                matrix = factor * np.array([monthly_ratio(r, f"{group}_busy", f"{group}_{below}",
+                                                          run, months) for r in per_rep])
+                add_band(fig, months.astype("datetime64[D]"), matrix, name, lines[name],
+                         row == col == 1, row, col)
     if not fig.data:
-        return ""
-    fig.update_yaxes(range=[0, 105], ticksuffix=" %")
+        return None
+    fig.update_yaxes(range=[0, 105], ticksuffix=" %", row=1)
+    fig.update_yaxes(rangemode="tozero", row=2)
     fig.update_yaxes(title_text="utilisation (busy / capacity)", row=1, col=1)
-    fig.update_xaxes(title_text="month")
-    caption = ("Share of each staff group's capacity in use, averaged over each calendar month "
-               "(capacity counts caseload places, so 100&nbsp;% means every place is taken and "
-               "new citizens queue). Line: mean over replications; band: the middle 95&nbsp;% "
-               "of replications.")
-    return figure(styled(fig, 420), "fig-staff", "Staff utilisation by month", caption)
+    fig.update_yaxes(title_text="caseload per staff member", row=2, col=1)
+    fig.update_xaxes(title_text="month", row=2)
+    shade_warmup(fig, next(iter(runs.values())), subplots=True)
+    caption = ("Top: share of each staff group's capacity in use, averaged over each calendar "
+               "month (capacity counts caseload places, so 100&nbsp;% means every place is "
+               "taken and new citizens queue). Bottom: caseload per staff member (citizens in "
+               "udredning or being moved in per caseworker or advisor; bostøtte caseload units "
+               "per support worker, where a high-need citizen counts 2.5 and a medium one 0.8). "
+               "Line: mean over replications; band: the middle 95&nbsp;% of replications; grey: "
+               "warm-up.")
+    return Section("fig-staff", "Staff utilisation and caseloads by month", caption,
+                   styled(fig, 620))
 
 
-def housed_section(housed: pa.Table, runs: dict[str, dict], lines: dict[str, dict]) -> str:
+def housed_section(housed: pa.Table, runs: dict[str, dict],
+                   lines: dict[str, dict]) -> Section | None:
     """Citizens housed in their own home per calendar month, per scenario."""
     fig = go.Figure()
     for name, run in runs.items():
@@ -444,18 +450,39 @@ def housed_section(housed: pa.Table, runs: dict[str, dict], lines: dict[str, dic
                            for r in per_rep], dtype=float)
         add_band(fig, months.astype("datetime64[D]"), matrix, name, lines[name], True)
     if not fig.data:
-        return ""
+        return None
     fig.update_yaxes(title_text="citizens housed per month", rangemode="tozero")
-    fig.update_xaxes(title_text="month", dtick="M3", tickformat="%b %Y")
+    fig.update_xaxes(title_text="month", dtick="M6", tickformat="%b %Y")
+    shade_warmup(fig, next(iter(runs.values())))
     caption = ("How many citizens moved into their own home through boligsocial anvisning "
                "(social housing allocation) in each calendar month. Line: mean over "
                "replications; band: the middle 95&nbsp;% of replications. Months only partly "
-               "inside the run are left out.")
-    return figure(styled(fig, 420), "fig-housed-per-month", "Housed per month", caption)
+               "inside the run are left out; grey: warm-up.")
+    return Section("fig-housed-per-month", "Housed per month", caption, styled(fig, 420))
+
+
+def forest_trace(name: str, colour: str, pct: np.ndarray, labels: list[str],
+                 text: list[str]) -> go.Scatter:
+    """Dots with 95 % whiskers; a difference beyond ±FOREST_LIMIT % is an arrow at the edge
+    with its value written beside it, so one large relative change does not squash the rest."""
+    mean, low, high = (np.clip(pct[:, i], -FOREST_LIMIT, FOREST_LIMIT) for i in range(3))
+    beyond = np.abs(pct[:, 0]) > FOREST_LIMIT
+    symbols = np.where(beyond, np.where(pct[:, 0] > 0, "triangle-right", "triangle-left"),
+                       "circle")
+    return go.Scatter(
+        x=mean, y=labels, mode="markers+text", orientation="h", name=name,
+        marker={"color": colour, "size": np.where(beyond, 13, 9), "symbol": symbols},
+        text=[f"{v:+,.0f} %" if b else "" for v, b in zip(pct[:, 0], beyond, strict=True)],
+        textposition=["middle left" if v > 0 else "middle right" for v in pct[:, 0]],
+        textfont={"color": colour},
+        error_x={"type": "data", "symmetric": False, "array": high - mean,
+                 "arrayminus": mean - low, "color": colour, "thickness": 2},
+        customdata=[f"{v:+.1f} % ({t})" for v, t in zip(pct[:, 0], text, strict=True)],
+        hovertemplate="%{customdata}<extra>%{y}</extra>")
 
 
 def forest_section(summary: list[dict], paired: list[dict], names: list[str],
-                   colours: dict[str, str]) -> str:
+                   colours: dict[str, str]) -> Section | None:
     """Paired differences to the first scenario, in % of its mean, with 95 % intervals."""
     base = {r["metric"]: r["mean"] for r in summary if r["scenario"] == names[0]}
     metrics = [m for m in key_metrics(list(dict.fromkeys(r["metric"] for r in paired)))
@@ -470,18 +497,13 @@ def forest_section(summary: list[dict], paired: list[dict], names: list[str],
                         for m in shown])
         text = [f"{number(rows[m]['mean'], UNITS.get(rows[m]['unit'], ('', 1.0))[1])} "
                 f"{UNITS.get(rows[m]['unit'], (rows[m]['unit'],))[0]}" for m in shown]
-        fig.add_trace(go.Scatter(
-            x=pct[:, 0], y=[label(m) for m in shown], mode="markers", orientation="h",
-            name=f"{name} − {names[0]}", marker={"color": colours[name], "size": 9},
-            error_x={"type": "data", "symmetric": False, "array": pct[:, 2] - pct[:, 0],
-                     "arrayminus": pct[:, 0] - pct[:, 1], "color": colours[name],
-                     "thickness": 2},
-            customdata=text, hovertemplate="%{x:+.1f} % (%{customdata})<extra>%{y}</extra>"))
+        fig.add_trace(forest_trace(f"{name} − {names[0]}", colours[name], pct,
+                                   [label(m) for m in shown], text))
     if not fig.data:
-        return ""
+        return None
     fig.add_vline(x=0, line={"color": "#555", "width": 1})
     fig.update_xaxes(title_text=f"difference, in % of {names[0]}'s mean", ticksuffix=" %",
-                     zeroline=False)
+                     zeroline=False, range=[-FOREST_LIMIT * 1.25, FOREST_LIMIT * 1.25])
     fig.update_yaxes(autorange="reversed", automargin=True)
     styled(fig, 120 + 30 * len(metrics) * len(fig.data))
     fig.update_layout(hovermode="closest", scattermode="group", showlegend=True)
@@ -490,5 +512,6 @@ def forest_section(summary: list[dict], paired: list[dict], names: list[str],
                "mean so that metrics in different units share one axis (a share such as "
                "retention is also shown relative to its own level). Whiskers: 95&nbsp;% interval. "
                "A whisker that does not cross the zero line is a difference the replications "
-               "clearly show. Hover over a dot for the difference in its own unit.")
-    return figure(fig, "fig-forest", "Differences to the first scenario", caption)
+               "clearly show. A difference beyond ±100&nbsp;% is drawn as an arrow at the edge "
+               "with its value. Hover over a dot for the difference in its own unit.")
+    return Section("fig-forest", "Differences to the first scenario", caption, fig)

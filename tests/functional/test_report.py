@@ -11,21 +11,15 @@ import pytest
 from sim.cli import main
 from sim.report import build_report
 
-ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ("fig-counts", "fig-staff", "fig-housed-per-month", "fig-forest")
+FIGURES = ("fig-counts", "fig-housed-per-month", "fig-flow-0", "fig-flow-1", "fig-waits",
+           "fig-staff", "fig-retention", "fig-costs", "fig-quota", "fig-forest")
 PLOTLY_BANNER = re.compile(r"\* plotly\.js v\d")  # the licence header opening the bundle
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small compare run of baseline 2023 against reform 2024 (2 reps, 1 year)."""
-    out = tmp_path_factory.mktemp("report") / "r"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(ROOT)
-        assert main(["compare", "scenarios/baseline_2023.toml", "scenarios/reform_2024.toml",
-                     "--reps", "2", "--years", "1", "--out", str(out), "--workers", "1",
-                     "--quiet"]) == 0
-    return out
+@pytest.fixture
+def folder(small_results: Path) -> Path:
+    """The shared small compare run (tests/conftest.py)."""
+    return small_results
 
 
 def figure_ids(page: str) -> list[str]:
@@ -49,6 +43,7 @@ def test_report_has_every_section(folder: Path) -> None:
     assert "reform_2024 − baseline_2023" in page  # the paired-difference column
     assert "Housed in own home in 2024" in page
     assert "boligsocial anvisning (social housing allocation)" in page
+    assert "held at every vacancy of every department in every replication" in page
 
 
 def test_report_command_rebuilds_the_same_file(folder: Path) -> None:
@@ -64,5 +59,5 @@ def test_run_without_compare_has_no_differences(folder: Path, tmp_path: Path) ->
     shutil.copytree(folder, copy)
     (copy / "compare.parquet").unlink()
     page = build_report(copy).read_text(encoding="utf-8")
-    assert figure_ids(page) == list(FIGURES[:3])
+    assert figure_ids(page) == list(FIGURES[:-1])
     assert "paired difference" not in page

@@ -1,0 +1,65 @@
+"""`report DIR --png OUT`: one non-blank PNG per figure at slide size, drawn with the system's
+Chromium, with kaleido's browser download never called."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from sim import images, report
+from sim.cli import main
+from sim.report_style import WIDTH
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from the PNG header."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def inked_share(path: Path) -> float:
+    """Share of decompressed pixel bytes that are not white (0 for a blank image)."""
+    data, raw = path.read_bytes(), b""
+    at = 8
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        if kind == b"IDAT":
+            raw += data[at + 8:at + 8 + length]
+        at += 12 + length
+    pixels = zlib.decompress(raw)
+    return 1 - pixels.count(255) / len(pixels)
+
+
+def test_png_export(browser, small_results: Path, tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import choreographer.cli
+    import kaleido
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("the PNG export tried to download a browser")
+
+    for module in (choreographer.cli, kaleido):
+        monkeypatch.setattr(module, "get_chrome", no_download)
+        monkeypatch.setattr(module, "get_chrome_sync", no_download)
+    out = tmp_path / "png"
+    assert main(["report", str(small_results), "--png", str(out)]) == 0
+    figures = [s for s in report.sections(small_results) if s.figure is not None]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{s.key}.png" for s in figures)
+    for section in figures:
+        path = out / f"{section.key}.png"
+        expected = (round(WIDTH * images.PNG_SCALE),
+                    round(images.slide(section).layout.height * images.PNG_SCALE))
+        assert png_size(path) == expected, path.name
+        assert inked_share(path) > 0.01, f"{path.name} is blank"
+
+
+def test_png_export_without_a_browser_says_what_to_install(
+        small_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    assert main(["report", str(small_results), "--png", str(tmp_path / "png")]) == 2
+    assert "--png: BROWSER_PATH=" in capsys.readouterr().err
