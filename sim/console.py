@@ -69,11 +69,36 @@ def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str],
     out = _grid(header, lines)
     out.append(f"{reps} replications per scenario; intervals are 95 % t-intervals"
                + ("; differences are paired (common random numbers)." if diffs else "."))
+    if diffs:
+        out += ["", *pairing_text(diffs, order)]
     years = sorted({int(m.split("_")[1]) for _, m in rows
                     if re.fullmatch(r"cost_\d{4}_total_dkk", m)})
     if budget is not None and years:
         out += ["", *money_text(rows, diffs, order, budget, years)]
     return "\n".join(out)
+
+
+PAIRING_METRICS = ("housed_total", "homeless_at_end", "wait_allocation_days_mean",
+                   "cost_total_dkk")
+
+
+def pairing_text(diffs: dict, order: list[str]) -> list[str]:
+    """How much common random numbers narrowed the intervals of the differences: the paired
+    half-width beside the half-width independent runs would have given."""
+    header = ["difference to " + order[0], "paired ±", "independent ±", "narrower"]
+    lines = []
+    for scenario in order[1:]:
+        for metric in PAIRING_METRICS:
+            row = diffs.get((scenario, metric))
+            if row is None or not math.isfinite(row["ci_high"]):
+                continue
+            paired = (row["ci_high"] - row["ci_low"]) / 2
+            alone = row.get("ci_half_width_independent", math.nan)
+            ratio = f"{alone / paired:.1f}×" if paired > 0 and math.isfinite(alone) else "–"
+            lines.append([f"{scenario}: {metric}", fmt(paired, row["unit"]),
+                          fmt(alone, row["unit"]), ratio])
+    return ["Common random numbers: interval half-widths of the paired differences, and what "
+            "independent runs would have given:", *_grid(header, lines)]
 
 
 def money_text(rows: dict, diffs: dict, order: list[str], budget: BudgetCfg,
