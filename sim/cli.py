@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim import config, console, results, statistics
+from sim import backtest, config, console, results, statistics
 from sim.config import Scenario, ScenarioError
 from sim.runner import default_workers, run_all
 
@@ -24,11 +24,11 @@ SCENARIOS = ROOT / "scenarios"
 MAIN_JOB = ("baseline_2023.toml", "reform_2024.toml")
 DEFAULT_SEED = 2024
 DEFAULT_REPS = 20
+BACKTEST_REPS = 8
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 PLANNED = {
     "sweep": "parameter sweeps (issue 6)",
     "capacity": "the capacity search for the surge question (issue 5)",
-    "backtest": "the back-test against Copenhagen's figures (issue 5)",
     "dashboard": "the live what-if app (issue 7)",
 }
 
@@ -63,6 +63,20 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
+    check = sub.add_parser("backtest", help="observed against simulated figures",
+                           description="Run the calibration scenarios and print observed "
+                                       "against simulated figures with 95 %% intervals; exit 1 "
+                                       "where one falls outside its tolerance.")
+    check.add_argument("--reps", type=_positive_int, default=BACKTEST_REPS,
+                       help=f"replications per scenario (default {BACKTEST_REPS})")
+    check.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                       help=f"master seed (default {DEFAULT_SEED})")
+    check.add_argument("--observed", type=Path, default=SCENARIOS / "backtest" / "observed.toml",
+                       help="observed figures and tolerances (default "
+                            "scenarios/backtest/observed.toml)")
+    check.add_argument("--workers", type=_positive_int, default=default_workers(),
+                       help="parallel processes (default: all cores)")
+    check.add_argument("--quiet", action="store_true", help="no progress bar")
     for name, what in PLANNED.items():
         sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
     return top
@@ -96,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "report":
             return report_command(args)
+        if args.command == "backtest":
+            return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
+                                         progress=not args.quiet)
         raise BadInput(f"{args.command}: not available in this version yet "
                        f"({PLANNED[args.command]})")
     except ScenarioError as exc:
