@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim import backtest, config, console, results, statistics
+from sim import backtest, capacity_search, config, console, results, statistics
 from sim.config import Scenario, ScenarioError
 from sim.runner import default_workers, run_all
 
@@ -25,10 +25,10 @@ MAIN_JOB = ("baseline_2023.toml", "reform_2024.toml")
 DEFAULT_SEED = 2024
 DEFAULT_REPS = 20
 BACKTEST_REPS = 8
+CAPACITY_REPS = 3
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 PLANNED = {
     "sweep": "parameter sweeps (issue 6)",
-    "capacity": "the capacity search for the surge question (issue 5)",
     "dashboard": "the live what-if app (issue 7)",
 }
 
@@ -63,6 +63,24 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
+    cap = sub.add_parser("capacity", help="bottleneck and smallest additions for a surge",
+                         description=capacity_search.__doc__.split("\n\n")[0])
+    cap.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    cap.add_argument("--reference", type=Path, required=True, metavar="REF.toml",
+                     help="the scenario whose level the metric should return to")
+    cap.add_argument("--metric", default="homeless_to_home_days_median",
+                     help="summary metric to restore (default homeless_to_home_days_median)")
+    cap.add_argument("--reps", type=_positive_int, default=CAPACITY_REPS,
+                     help=f"replications per candidate (default {CAPACITY_REPS})")
+    cap.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
+    cap.add_argument("--years", type=_positive_float,
+                     help="run length in years after the warm-up")
+    cap.add_argument("--max-rounds", type=_positive_int, default=6,
+                     help="most rounds of the search (default 6)")
+    cap.add_argument("--workers", type=_positive_int, default=default_workers(),
+                     help="parallel processes (default: all cores)")
+    cap.add_argument("--quiet", action="store_true", help="no progress bar")
     check = sub.add_parser("backtest", help="observed against simulated figures",
                            description="Run the calibration scenarios and print observed "
                                        "against simulated figures with 95 %% intervals; exit 1 "
@@ -110,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "report":
             return report_command(args)
+        if args.command == "capacity":
+            scenario, ref = load_all([args.scenario, args.reference], args.years)
+            return capacity_search.search(scenario, ref, capacity_search.Settings(
+                args.metric, args.reps, args.seed, args.workers, args.max_rounds,
+                progress=not args.quiet))
         if args.command == "backtest":
             return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
                                          progress=not args.quiet)
