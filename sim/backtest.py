@@ -197,7 +197,8 @@ def simulate(observed: Observed, runs: dict[str, Scenario], reps: int, seed: int
     values: dict[str, list[float]] = {f.name: [] for f in observed.figure}
     with tempfile.TemporaryDirectory(prefix="backtest-") as tmp:
         folder = Path(tmp)
-        run_all(list(runs.values()), reps, seed, folder, workers, progress)
+        if run_all(list(runs.values()), reps, seed, folder, workers, progress).interrupted:
+            raise KeyboardInterrupt  # nothing to judge from part of the replications
         for rep in range(reps):
             views = {key: Rep(folder, cfg, rep) for key, cfg in runs.items()}
             for f in observed.figure:

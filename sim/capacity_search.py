@@ -130,6 +130,8 @@ def evaluate(cfgs: list[Scenario], additions: list[dict[str, int]], metric: str,
     and the stage loads, then let the folder go."""
     with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
         outcome = run_all(cfgs, reps, seed, Path(tmp), workers, progress)
+        if outcome.interrupted:
+            raise KeyboardInterrupt  # a search step cannot be judged on part of its runs
         out = []
         for cfg, added in zip(cfgs, additions, strict=True):
             per_rep = outcome.metrics[cfg.name]

@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
     cap = sub.add_parser("capacity", help="bottleneck and smallest additions for a surge",
-                         description=capacity_search.__doc__.split("\n\n")[0])
+                         description=capacity_search.__doc__)
     cap.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
     cap.add_argument("--reference", type=Path, required=True, metavar="REF.toml",
                      help="the scenario whose level the metric should return to")
@@ -81,20 +81,20 @@ def parser() -> argparse.ArgumentParser:
     cap.add_argument("--workers", type=_positive_int, default=default_workers(),
                      help="parallel processes (default: all cores)")
     cap.add_argument("--quiet", action="store_true", help="no progress bar")
-    check = sub.add_parser("backtest", help="observed against simulated figures",
-                           description="Run the calibration scenarios and print observed "
-                                       "against simulated figures with 95 %% intervals; exit 1 "
-                                       "where one falls outside its tolerance.")
-    check.add_argument("--reps", type=_positive_int, default=BACKTEST_REPS,
-                       help=f"replications per scenario (default {BACKTEST_REPS})")
-    check.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
-                       help=f"master seed (default {DEFAULT_SEED})")
-    check.add_argument("--observed", type=Path, default=SCENARIOS / "backtest" / "observed.toml",
-                       help="observed figures and tolerances (default "
-                            "scenarios/backtest/observed.toml)")
-    check.add_argument("--workers", type=_positive_int, default=default_workers(),
-                       help="parallel processes (default: all cores)")
-    check.add_argument("--quiet", action="store_true", help="no progress bar")
+    back = sub.add_parser("backtest", help="observed against simulated figures",
+                          description="Run the calibration scenarios and print observed "
+                                      "against simulated figures with 95 % intervals; exit 1 "
+                                      "where one falls outside its tolerance.")
+    back.add_argument("--reps", type=_positive_int, default=BACKTEST_REPS,
+                      help=f"replications per scenario (default {BACKTEST_REPS})")
+    back.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                      help=f"master seed (default {DEFAULT_SEED})")
+    back.add_argument("--observed", type=Path, default=SCENARIOS / "backtest" / "observed.toml",
+                      help="observed figures and tolerances (default "
+                           "scenarios/backtest/observed.toml)")
+    back.add_argument("--workers", type=_positive_int, default=default_workers(),
+                      help="parallel processes (default: all cores)")
+    back.add_argument("--quiet", action="store_true", help="no progress bar")
     for name, what in PLANNED.items():
         sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
     return top
