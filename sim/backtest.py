@@ -221,9 +221,9 @@ def verdict(f: Figure, mean: float) -> str:
 def number(value: float, unit: str) -> str:
     if not math.isfinite(value):
         return "–"
-    if unit == "share":
+    if unit in ("share", "ratio"):
         return f"{value:.2f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+    return f"{value:,.0f}" if abs(value) >= 100 or unit == "citizens" else f"{value:,.1f}"
 
 
 def table(observed: Observed, values: dict[str, list[float]]) -> tuple[str, bool]:
@@ -259,8 +259,8 @@ def run_backtest(path: Path, reps: int, seed: int, workers: int, progress: bool)
     print(f"back-test: {reps} replications, seed {seed}, runs: "
           f"{', '.join(cfg.name for cfg in runs.values())}")
     print(text)
-    misses = sum(verdict(f, statistics.t_interval(values[f.name])[0]) == "MISS"
-                 for f in observed.figure)
-    print(f"back-test {'passed' if passed else 'failed'}: {misses} of {len(observed.figure)} "
-          "figures outside tolerance (known misses not counted)")
+    results = [verdict(f, statistics.t_interval(values[f.name])[0]) for f in observed.figure]
+    print(f"back-test {'passed' if passed else 'failed'}: {len(results)} figures, "
+          f"{results.count('ok')} within tolerance, {results.count('known miss')} known misses, "
+          f"{results.count('MISS')} outside tolerance")
     return 0 if passed else 1

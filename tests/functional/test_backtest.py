@@ -65,7 +65,8 @@ def test_a_figure_outside_its_tolerance_fails(observed):
                     "--workers", "1")
     assert done.returncode == 1, done.stderr
     assert "MISS count_2011" in done.stdout
-    assert "back-test failed: 1 of 1" in done.stdout
+    assert "back-test failed: 1 figures, 0 within tolerance, 0 known misses, 1 outside" \
+        in done.stdout
 
 
 def test_a_figure_inside_its_tolerance_passes(observed):
