@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim import config, console, results, statistics
+from sim import backtest, capacity_search, config, console, results, statistics
 from sim.config import Scenario, ScenarioError
 from sim.runner import Precision, default_workers, run_all, run_until_precise
 
@@ -26,11 +26,11 @@ DEFAULT_SEED = 2024
 DEFAULT_REPS = 20
 PRECISION_METRICS = ("housed_per_month", "homeless_mean", "wait_allocation_days_mean",
                      "homeless_to_home_days_median")
+BACKTEST_REPS = 8
+CAPACITY_REPS = 3
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 PLANNED = {
     "sweep": "parameter sweeps (issue 6)",
-    "capacity": "the capacity search for the surge question (issue 5)",
-    "backtest": "the back-test against Copenhagen's figures (issue 5)",
 }
 DASHBOARD_CACHE = Path("results") / "dashboard-cache"
 
@@ -89,6 +89,38 @@ def parser() -> argparse.ArgumentParser:
                       help=f"where runs are kept for reuse (default {DASHBOARD_CACHE})")
     dash.add_argument("--workers", type=_positive_int, default=default_workers(),
                       help="parallel processes (default: all cores)")
+    cap = sub.add_parser("capacity", help="bottleneck and smallest additions for a surge",
+                         description=capacity_search.__doc__)
+    cap.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    cap.add_argument("--reference", type=Path, required=True, metavar="REF.toml",
+                     help="the scenario whose level the metric should return to")
+    cap.add_argument("--metric", default="homeless_to_home_days_median",
+                     help="summary metric to restore (default homeless_to_home_days_median)")
+    cap.add_argument("--reps", type=_positive_int, default=CAPACITY_REPS,
+                     help=f"replications per candidate (default {CAPACITY_REPS})")
+    cap.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
+    cap.add_argument("--years", type=_positive_float,
+                     help="run length in years after the warm-up")
+    cap.add_argument("--max-rounds", type=_positive_int, default=6,
+                     help="most rounds of the search (default 6)")
+    cap.add_argument("--workers", type=_positive_int, default=default_workers(),
+                     help="parallel processes (default: all cores)")
+    cap.add_argument("--quiet", action="store_true", help="no progress bar")
+    back = sub.add_parser("backtest", help="observed against simulated figures",
+                          description="Run the calibration scenarios and print observed "
+                                      "against simulated figures with 95 % intervals; exit 1 "
+                                      "where one falls outside its tolerance.")
+    back.add_argument("--reps", type=_positive_int, default=BACKTEST_REPS,
+                      help=f"replications per scenario (default {BACKTEST_REPS})")
+    back.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                      help=f"master seed (default {DEFAULT_SEED})")
+    back.add_argument("--observed", type=Path, default=SCENARIOS / "backtest" / "observed.toml",
+                      help="observed figures and tolerances (default "
+                           "scenarios/backtest/observed.toml)")
+    back.add_argument("--workers", type=_positive_int, default=default_workers(),
+                      help="parallel processes (default: all cores)")
+    back.add_argument("--quiet", action="store_true", help="no progress bar")
     for name, what in PLANNED.items():
         sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
     return top
@@ -133,6 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             return report_command(args)
         if args.command == "dashboard":
             return dashboard_command(args)
+        if args.command == "capacity":
+            scenario, ref = load_all([args.scenario, args.reference], args.years)
+            return capacity_search.search(scenario, ref, capacity_search.Settings(
+                args.metric, args.reps, args.seed, args.workers, args.max_rounds,
+                progress=not args.quiet))
+        if args.command == "backtest":
+            return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
+                                         progress=not args.quiet)
         raise BadInput(f"{args.command}: not available in this version yet "
                        f"({PLANNED[args.command]})")
     except ScenarioError as exc:

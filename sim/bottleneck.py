@@ -1,0 +1,115 @@
+"""Which stage chokes: utilisation and queue growth of every stage over a window, from the
+snapshots' `<pool>_capacity`, `<pool>_busy`, `<pool>_queue` and `n_<stage>` columns only.
+
+A stage is under pressure when its resource is (nearly) always busy and its queue grows faster
+than in the reference; the bottleneck is the pressured stage whose queue grows most beyond the
+reference's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+DAYS_PER_YEAR = 365.25
+SATURATED = 0.9  # utilisation above which a resource counts as (nearly) always busy
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the path, the pool that serves it (if any) and the column of its queue."""
+
+    name: str
+    pool: str | None
+    queue: str
+
+
+# Under the support gate a citizen waits for bostøtte capacity in the allocation queue, so the
+# support workers' own queue stays empty and their pressure shows as utilisation.
+STAGES = (
+    Stage("assessment (caseworkers)", "caseworkers", "caseworkers_queue"),
+    Stage("move-in (housing advisors)", "housing_advisors", "housing_advisors_queue"),
+    Stage("bostøtte (support workers)", "support_workers", "support_workers_queue"),
+    Stage("shelter beds", "shelter_beds", "shelter_beds_queue"),
+    Stage("dwellings (allocation queue)", None, "n_awaiting_housing"),
+    Stage("botilbud places", "botilbud_places", "botilbud_places_queue"),
+    Stage("skæv bolig places", "skaev_bolig_places", "skaev_bolig_places_queue"),
+)
+
+
+def columns() -> list[str]:
+    """Snapshot columns the stage table reads."""
+    out = ["time_days"]
+    for stage in STAGES:
+        if stage.pool is not None:
+            out += [f"{stage.pool}_busy", f"{stage.pool}_capacity"]
+        out.append(stage.queue)
+    return out
+
+
+def read_snapshots(folder: Path, scenario: str, rep: int) -> pa.Table:
+    path = folder / "snapshots" / f"scenario={scenario}" / f"rep={rep}" / "part-0.parquet"
+    return pq.read_table(path, columns=columns())
+
+
+def _integral(t: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:
+    """∫ values dt over [lo, hi], each snapshot's value holding until the next."""
+    ends = np.append(t[1:], t[-1])
+    return float(np.sum(values * np.clip(np.minimum(ends, hi) - np.maximum(t, lo), 0.0, None)))
+
+
+def _at(t: np.ndarray, values: np.ndarray, day: float) -> float:
+    return float(values[max(int(np.searchsorted(t, day, side="right")) - 1, 0)])
+
+
+def stage_load(snap: pa.Table, lo: float, hi: float) -> dict[str, tuple[float, float]]:
+    """Per stage: (utilisation over [lo, hi], queue growth in citizens a year over it)."""
+    t = snap.column("time_days").to_numpy()
+    out = {}
+    for stage in STAGES:
+        use = math.nan
+        if stage.pool is not None:
+            capacity = _integral(t, snap.column(f"{stage.pool}_capacity").to_numpy(), lo, hi)
+            busy = _integral(t, snap.column(f"{stage.pool}_busy").to_numpy(), lo, hi)
+            use = busy / capacity if capacity > 0 else math.nan
+        queue = snap.column(stage.queue).to_numpy()
+        growth = (_at(t, queue, hi) - _at(t, queue, lo)) / ((hi - lo) / DAYS_PER_YEAR)
+        out[stage.name] = (use, growth)
+    return out
+
+
+def mean_load(loads: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Stage loads averaged over replications."""
+    return {name: tuple(float(np.mean([load[name][i] for load in loads])) for i in (0, 1))
+            for name in loads[0]}
+
+
+def pressured(load: dict[str, tuple[float, float]], ref: dict[str, tuple[float, float]]
+              ) -> list[str]:
+    """Stages whose resource is saturated (or who have none) and whose queue grows faster than
+    in the reference, most excess growth first."""
+    excess = {name: growth - ref[name][1] for name, (use, growth) in load.items()
+              if (math.isnan(use) or use >= SATURATED) and growth - ref[name][1] > 0}
+    return sorted(excess, key=excess.get, reverse=True)
+
+
+def table(load: dict, ref: dict) -> str:
+    """Utilisation and queue growth per stage, scenario beside reference."""
+    head = ("stage", "utilisation ref", "utilisation", "queue growth/yr ref", "queue growth/yr")
+    rows = [head]
+    for name, (use, growth) in load.items():
+        rows.append((name, _share(ref[name][0]), _share(use), f"{ref[name][1]:+.0f}",
+                     f"{growth:+.0f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+                     for r in rows)
+
+
+def _share(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
