@@ -4,7 +4,8 @@ A `Pool` holds capacity in units (caseload units, beds, places) and grants reque
 first served; a request waits while the one before it waits (no overtaking), so a citizen who
 needs a heavy caseload unit is not passed over by lighter ones. Capacity follows dated steps;
 when it falls, work under way goes on and new work waits until busy is below capacity again.
-It is leaner than `simpy.Resource`: one event per request, no request objects or callbacks.
+It is leaner than `simpy.Resource`: one event per request, no request objects or callbacks, and
+on a `Clock` a request that is granted at once and yielded at once needs no event at all.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import simpy
 
+from sim.clock import Clock
 from sim.config import Step
 
 EPS = 1e-9
@@ -22,7 +24,7 @@ EPS = 1e-9
 class Pool:
     """Capacity units handed out first come, first served."""
 
-    __slots__ = ("_queue", "busy", "capacity", "env", "name")
+    __slots__ = ("_clock", "_queue", "busy", "capacity", "env", "name")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float = 0.0) -> None:
         self.env = env
@@ -30,6 +32,7 @@ class Pool:
         self.capacity = capacity
         self.busy = 0.0
         self._queue: deque[tuple[simpy.Event, float]] = deque()
+        self._clock = isinstance(env, Clock)  # a plain SimPy environment gets no shortcut
 
     def request(self, units: float = 1.0) -> simpy.Event:
         """An event that fires when `units` are granted; the caller must release them."""
@@ -41,13 +44,31 @@ class Pool:
             self._queue.append((event, units))
         return event
 
+    def acquire(self, units: float = 1.0) -> simpy.Event:
+        """As `request`, for a process that yields the event at once.
+
+        If the units are free, the current event's only callback is running and nothing else is
+        due now, the granted event would be the very next one processed and nothing would run
+        before it: the process may go straight on. It gets an event already processed, and the
+        order of everything else is SimPy's, exactly.
+        """
+        env = self.env
+        if self._clock and env.alone and not self._queue and \
+                self.busy + units <= self.capacity + EPS:
+            due = env._queue  # inlined env.nothing_due_now(): this is the hot path
+            if not due or due[0][0] > env._now:
+                self.busy += units
+                return env.granted
+        return self.request(units)
+
     def free(self) -> float:
         """Units that a new request could take now."""
         return 0.0 if self._queue else self.capacity - self.busy
 
     def release(self, units: float = 1.0) -> None:
         self.busy -= units
-        self._serve()
+        if self._queue:
+            self._serve()
 
     def cancel(self, event: simpy.Event, units: float = 1.0) -> None:
         """Withdraw a request: release it if granted, else leave the queue."""

@@ -5,11 +5,11 @@ function every executor calls."""
 from __future__ import annotations
 
 import pyarrow as pa
-import simpy
 
 from sim import pathway, population
 from sim.allocation import Allocation
 from sim.capacity import Pool, follow_schedule, value_at
+from sim.clock import Clock
 from sim.config import Scenario
 from sim.recorder import Recorder
 from sim.rng import Durations, Uniforms
@@ -34,7 +34,7 @@ class City:
 
     def __init__(self, cfg: Scenario, seed: int, rep: int) -> None:
         self.cfg = cfg
-        self.env = env = simpy.Environment()
+        self.env = env = Clock()
         self.start = cfg.run.start_date
         self.draw = Streams(seed, rep)
         self.dur = Durations(cfg.run.duration_distribution)
