@@ -167,6 +167,8 @@ def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
 
         report.build_report(out)
     print(console.summary_text(summary, paired, [s.name for s in scenarios]))
+    for warning in console.steady_state_warnings(summary):
+        print(warning, file=sys.stderr)
     if outcome.interrupted:
         done = sum(state == "done" for state in outcome.states.values())
         print(f"interrupted: kept {done} of {len(outcome.states)} replications in {out}",

@@ -54,3 +54,16 @@ def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str]) -
     out.append(f"{reps} replications per scenario; intervals are 95 % t-intervals"
                + ("; differences are paired (common random numbers)." if diffs else "."))
     return "\n".join(out)
+
+
+def steady_state_warnings(summary: pa.Table) -> list[str]:
+    """A warning for each scenario queue that grew without levelling off in at least half of
+    the replications (`unbounded_<stage>`): its waits and counts depend on the run length."""
+    out = []
+    for row in summary.to_pylist():
+        if row["metric"].startswith("unbounded_") and row["mean"] >= 0.5:
+            stage = row["metric"].removeprefix("unbounded_")
+            out.append(f"warning: {row['scenario']}: the {stage} queue grows without levelling "
+                       f"off in {row['mean']:.0%} of replications: no steady state, so its waits "
+                       "and counts grow with the run length")
+    return out

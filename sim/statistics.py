@@ -20,6 +20,8 @@ POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
          "botilbud_places", "skaev_bolig_places")
 STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
+QUEUES = ("awaiting_assessment", "awaiting_housing", "moving_in", "awaiting_botilbud",
+          "awaiting_skaev_bolig")
 # (metric, start event, end event): waits between two events of the same citizen
 WAITS = (
     ("wait_assessment_days_mean", "referred", ("assessment_start",)),
@@ -36,7 +38,7 @@ def unit_of(metric: str) -> str:
         return "DKK"
     if metric.endswith("_days_mean") or metric.endswith("_days_median"):
         return "days"
-    if metric.startswith(("retention_", "utilisation_")):
+    if metric.startswith(("retention_", "utilisation_", "unbounded_")):
         return "share"
     if metric.endswith("_per_month"):
         return "citizens/month"
@@ -159,6 +161,22 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
         out[f"utilisation_{pool}"] = _window_integral(snap, f"{pool}_busy", lo, hi) / capacity \
             if capacity > 0 else math.nan
     out.update(_costs(snap, cfg, lo, hi))
+    out.update(unbounded_queues(snap, lo, hi))
+    return out
+
+
+def unbounded_queues(snap: dict, lo: float, hi: float) -> dict[str, float]:
+    """1 for a queue that grows without levelling off over the window, else 0: it grows in the
+    second half at least three quarters as much as in the first, and ends over twice as long
+    as it began (plus ten). Such a scenario has no steady state."""
+    t = snap["time_days"]
+    at = np.searchsorted(t, [lo, (lo + hi) / 2, hi], side="right") - 1
+    out = {}
+    for stage in QUEUES:
+        start, middle, end = snap[f"n_{stage}"][np.maximum(at, 0)]
+        first, second = middle - start, end - middle
+        grows = first > 0 and second >= 0.75 * first and end >= 2 * start + 10
+        out[f"unbounded_{stage}"] = float(grows)
     return out
 
 
