@@ -109,7 +109,7 @@ def open_spell(city, c) -> None:
     c.spell += 1
     c.homeless_open = True
     c.spell_start = city.env.now
-    if city.cfg.population.self_exit_per_year > 0:
+    if city.cfg.population.self_exit_per_year / 365.0 > 0:  # a tiny rate can underflow to 0
         city.env.process(exit_clock(city, c, c.spell))
 
 
