@@ -12,12 +12,12 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
-from sim import config, console, results, statistics
+from sim import config
 from sim.config import Scenario, ScenarioError
-from sim.runner import default_workers, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -37,8 +37,18 @@ class BadInput(Exception):
     """A command-line problem that is the user's to fix (exit 2)."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with CONTRACT.md's errors: one line `error: <command>: <argument>: <problem>`,
+    exit 2, no usage block (that is what --help is for)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("housing-sim").strip() or "housing-sim"
+        message = message.removeprefix("argument ")
+        self.exit(EXIT_BAD_INPUT, f"error: {command}: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="housing-sim",
         description="Simulate Copenhagen's homeless-to-housing pipeline. With no command: "
                     "run baseline_2023 and reform_2024 with common random numbers into "
@@ -55,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--years", type=_positive_float,
                          help="run length in years from the scenario's start date")
         cmd.add_argument("--out", type=Path, help="result folder (default results/<timestamp>/)")
-        cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
+        cmd.add_argument("--workers", type=_positive_int,
                          help="parallel processes (default: all cores)")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     check = sub.add_parser("validate", help="check scenario files without running them")
@@ -133,7 +143,7 @@ def main_job() -> int:
     out = Path("results") / "latest"
     if out.exists():
         shutil.rmtree(out)
-    return execute(scenarios, DEFAULT_REPS, DEFAULT_SEED, out, default_workers(),
+    return execute(scenarios, DEFAULT_REPS, DEFAULT_SEED, out, None,
                    compare=True, progress=True)
 
 
@@ -149,11 +159,17 @@ def run_command(args: argparse.Namespace) -> int:
                    compare=args.command == "compare", progress=not args.quiet)
 
 
-def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
+def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int | None,
             compare: bool, progress: bool) -> int:
-    """Run, then write summary (and comparison), manifest and report; print the table."""
+    """Run (on `workers` processes, default all cores), then write summary (and comparison),
+    manifest and report; print the table."""
     started = dt.datetime.now().astimezone()
-    outcome = run_all(scenarios, reps, seed, out, workers, progress)
+    # the model, statistics (scipy) and results are imported only when something runs, so that
+    # validate and bad input answer at once
+    from sim import console, results, statistics
+    from sim.runner import default_workers, run_all
+
+    outcome = run_all(scenarios, reps, seed, out, workers or default_workers(), progress)
     summary = statistics.summary_table(outcome.metrics)
     results.write_parquet(out / "summary.parquet", summary, results.run_metadata(seed))
     paired = None
