@@ -18,8 +18,8 @@ asked. Every vacancy — social or ordinary — is written to the `vacancies` ta
 from __future__ import annotations
 
 import math
-from collections import deque
 
+from sim.capacity import Line
 from sim.population import close_spell
 from sim.support import assess_need
 
@@ -39,7 +39,7 @@ class Allocation:
         )
         self.vacancies_seen = [0] * cfg.departments
         self.social_given = [0] * cfg.departments
-        self.queue: deque = deque()
+        self.queue = Line()  # nominated citizens in order; leaving it takes constant time
         yearly = cfg.departments * cfg.dwellings_per_department * cfg.turnover_per_year_share
         self.days_between = 365.0 / yearly if yearly > 0 else math.inf
 

@@ -21,6 +21,61 @@ from sim.config import Step
 EPS = 1e-9
 
 
+class Line:
+    """A first-come, first-served line that anyone may leave at any time, in constant time.
+
+    Entries are keys (each in the line at most once) with a value. Leaving marks the entry; the
+    marked entries are dropped when they reach the front, so a long line with many leaving does
+    not cost a scan per departure (it did: run time grew with the square of the city's size).
+    """
+
+    __slots__ = ("_entries", "_where")
+
+    def __init__(self) -> None:
+        self._entries: deque[list] = deque()  # [key, value, still in line]
+        self._where: dict = {}  # key → its entry
+
+    def append(self, key, value=None) -> None:
+        self._trim()
+        entry = [key, value, True]
+        self._entries.append(entry)
+        self._where[key] = entry
+
+    def remove(self, key) -> None:
+        """Take `key` out of the line (KeyError if it is not in it)."""
+        self._where.pop(key)[2] = False
+
+    def first(self) -> tuple:
+        """(key, value) at the front."""
+        self._trim()
+        key, value, _ = self._entries[0]
+        return key, value
+
+    def popleft(self) -> tuple:
+        """Remove and return (key, value) at the front."""
+        key, value = self.first()
+        self._entries.popleft()
+        del self._where[key]
+        return key, value
+
+    def __contains__(self, key) -> bool:
+        return key in self._where
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __iter__(self):
+        """Keys in line order; the line may change only just before the iteration stops."""
+        for key, _, present in self._entries:
+            if present:
+                yield key
+
+    def _trim(self) -> None:
+        entries = self._entries
+        while entries and not entries[0][2]:
+            entries.popleft()
+
+
 class Pool:
     """Capacity units handed out first come, first served."""
 
@@ -31,7 +86,7 @@ class Pool:
         self.name = name
         self.capacity = capacity
         self.busy = 0.0
-        self._queue: deque[tuple[simpy.Event, float]] = deque()
+        self._queue = Line()  # request event → units, waiting in order
         self._clock = isinstance(env, Clock)  # a plain SimPy environment gets no shortcut
 
     def request(self, units: float = 1.0) -> simpy.Event:
@@ -41,7 +96,7 @@ class Pool:
             self.busy += units
             event.succeed()
         else:
-            self._queue.append((event, units))
+            self._queue.append(event, units)
         return event
 
     def acquire(self, units: float = 1.0) -> simpy.Event:
@@ -75,7 +130,7 @@ class Pool:
         if event.triggered:
             self.release(units)
             return
-        self._queue.remove((event, units))
+        self._queue.remove(event)
         self._serve()
 
     def set_capacity(self, capacity: float) -> None:
@@ -88,7 +143,7 @@ class Pool:
 
     def _serve(self) -> None:
         queue = self._queue
-        while queue and self.busy + queue[0][1] <= self.capacity + EPS:
+        while queue and self.busy + queue.first()[1] <= self.capacity + EPS:
             event, units = queue.popleft()
             self.busy += units
             event.succeed()
