@@ -4,6 +4,8 @@ function every executor calls."""
 
 from __future__ import annotations
 
+import gc
+
 import pyarrow as pa
 
 from sim import pathway, population
@@ -84,7 +86,20 @@ class City:
 
     def run(self) -> None:
         """Settle the starting population (everything due at time 0), then run to the horizon
-        with a snapshot every interval and one at the horizon itself."""
+        with a snapshot every interval and one at the horizon itself.
+
+        Python's cyclic garbage collector is paused meanwhile: the model leaves few cycles (a
+        10-year run peaks at the same memory without it), and its full collections, which walk
+        every live object, made a city 8 times as large take 2 times as long per event."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> None:
         env = self.env
         while env.peek() <= 0.0:
             env.step()
