@@ -14,12 +14,14 @@ from sim.support import assess_need
 
 DAYS_PER_MONTH = 365.25 / 12
 RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
+ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
 
 
 def new_citizen(city) -> Citizen:
     """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
     city.citizens += 1
-    u = {source: city.draw[f"arrival_{source}"]() for source in ARRIVAL_DRAWS}
+    draw = city.draw
+    u = {source: draw[stream]() for source, stream in ARRIVAL_STREAMS}
     c = Citizen(id=city.citizens, u=u)
     c.exit_budget = exp1(u.pop("self_exit"))
     return c
