@@ -1,15 +1,20 @@
 """Benchmark: one 10-year replication of the baseline scenario.
 
-Prints wall time, SimPy events processed per second, recorded citizen events per second and
-the process's peak memory. Usage: python benchmarks/replication.py [--years 10] [--repeat 3]
+Prints wall time, SimPy events processed per second, recorded citizen events per second, the
+ratio to a bare heapq event loop that processes as many events with a heap as large as the
+model's (the floor for pure Python), and the process's peak memory.
+Usage: python benchmarks/replication.py [--years 10] [--repeat 3] [--scenario FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import resource
 import time
 from pathlib import Path
+
+import numpy as np
 
 from sim import config
 from sim.city import City
@@ -17,15 +22,39 @@ from sim.city import City
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_once(cfg, seed: int) -> tuple[float, int, int]:
-    """Wall seconds, SimPy events scheduled and citizen events recorded in one replication."""
+def run_once(cfg, seed: int) -> tuple[float, int, int, float]:
+    """Wall seconds, SimPy events scheduled, citizen events recorded, and the mean number of
+    events pending in the queue (sampled at every snapshot) of one replication."""
     start = time.perf_counter()
     city = City(cfg, seed, 0)
+    pending = []
+    snapshot = city.rec.snapshot
+
+    def sampled() -> None:
+        pending.append(len(city.env._queue))  # SimPy's event queue (private, benchmark only)
+        snapshot()
+
+    city.rec.snapshot = sampled
     city.run()
     tables = city.rec.tables()
     wall = time.perf_counter() - start
     scheduled = next(city.env._eid)  # SimPy's running event counter (private, benchmark only)
-    return wall, scheduled, tables["events"].num_rows
+    return wall, scheduled, tables["events"].num_rows, float(np.mean(pending))
+
+
+def heapq_floor(events: int, pending: int, seed: int = 1) -> float:
+    """Wall seconds for a bare event loop: pop the next event, schedule one, `events` times,
+    with `pending` events in the heap as in the model."""
+    rng = np.random.default_rng(seed)
+    delays = rng.exponential(10.0, events).tolist()
+    heap = [(t, i, None) for i, t in enumerate(rng.exponential(10.0, pending).tolist())]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    start = time.perf_counter()
+    for order, delay in enumerate(delays, start=pending):
+        now, _, _ = pop(heap)
+        push(heap, (now + delay, order, None))
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -36,8 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     cfg = config.load(args.scenario).with_years(args.years)
     runs = [run_once(cfg, seed) for seed in range(args.repeat)]
-    best = min(runs)
-    wall, scheduled, recorded = best
+    wall, scheduled, recorded, pending = min(runs)
+    floor = min(heapq_floor(scheduled, round(pending)) for _ in range(args.repeat))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     simulated = cfg.run.horizon_days / 365.25
     print(f"scenario {cfg.name}, {args.years:g} years after warm-up ({simulated:.1f} simulated), "
@@ -46,6 +75,8 @@ def main() -> None:
     print(f"wall time           {wall:8.2f} s   (all runs: {walls})")
     print(f"SimPy events        {scheduled:8d}     {scheduled / wall:10,.0f} per s")
     print(f"recorded events     {recorded:8d}     {recorded / wall:10,.0f} per s")
+    print(f"heapq floor         {floor:8.2f} s   same events, {pending:,.0f} pending: model is "
+          f"{wall / floor:.1f}x the floor")
     print(f"peak memory (RSS)   {peak_mib:8.1f} MiB")
 
 

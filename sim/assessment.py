@@ -39,7 +39,7 @@ def until_routed(city, c, referred: bool = False, not_ready: bool = False):
             u = c.first("referral", city.draw["referral"])
             yield env.timeout(city.dur(cfg.referral_days_mean, u))
         rec.emit(c, "referred")
-        claim = caseworkers.request()
+        claim = caseworkers.acquire()
         c.claim = (caseworkers, claim, 1.0)
         yield claim
         rec.move(c, "in_assessment")

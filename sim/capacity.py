@@ -4,7 +4,8 @@ A `Pool` holds capacity in units (caseload units, beds, places) and grants reque
 first served; a request waits while the one before it waits (no overtaking), so a citizen who
 needs a heavy caseload unit is not passed over by lighter ones. Capacity follows dated steps;
 when it falls, work under way goes on and new work waits until busy is below capacity again.
-It is leaner than `simpy.Resource`: one event per request, no request objects or callbacks.
+It is leaner than `simpy.Resource`: one event per request, no request objects or callbacks, and
+on a `Clock` a request that is granted at once and yielded at once needs no event at all.
 """
 
 from __future__ import annotations
@@ -14,47 +15,129 @@ from collections.abc import Callable, Iterator
 
 import simpy
 
+from sim.clock import Clock
 from sim.config import Step
 
 EPS = 1e-9
 
 
+class Line:
+    """A first-come, first-served line that anyone may leave at any time, in constant time.
+
+    Entries are keys (each in the line at most once) with a value. Leaving marks the entry; the
+    marked entries are dropped when they reach the front, so a long line with many leaving does
+    not cost a scan per departure (it did: run time grew with the square of the city's size).
+    """
+
+    __slots__ = ("_entries", "_where")
+
+    def __init__(self) -> None:
+        self._entries: deque[list] = deque()  # [key, value, still in line]
+        self._where: dict = {}  # key → its entry
+
+    def append(self, key, value=None) -> None:
+        self._trim()
+        entry = [key, value, True]
+        self._entries.append(entry)
+        self._where[key] = entry
+
+    def remove(self, key) -> None:
+        """Take `key` out of the line (KeyError if it is not in it)."""
+        self._where.pop(key)[2] = False
+
+    def first(self) -> tuple:
+        """(key, value) at the front."""
+        self._trim()
+        key, value, _ = self._entries[0]
+        return key, value
+
+    def popleft(self) -> tuple:
+        """Remove and return (key, value) at the front."""
+        key, value = self.first()
+        self._entries.popleft()
+        del self._where[key]
+        return key, value
+
+    def __contains__(self, key) -> bool:
+        return key in self._where
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __iter__(self):
+        """Keys in line order; the line may change only just before the iteration stops."""
+        for key, _, present in self._entries:
+            if present:
+                yield key
+
+    def _trim(self) -> None:
+        entries = self._entries
+        while entries and not entries[0][2]:
+            entries.popleft()
+
+
 class Pool:
     """Capacity units handed out first come, first served."""
 
-    __slots__ = ("_queue", "busy", "capacity", "env", "name")
+    __slots__ = ("_clock", "_queue", "_waiting", "busy", "capacity", "env", "name")
 
     def __init__(self, env: simpy.Environment, name: str, capacity: float = 0.0) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
         self.busy = 0.0
-        self._queue: deque[tuple[simpy.Event, float]] = deque()
+        # A Line written out for speed: [event, units, still waiting] in order of request, and
+        # event → entry for the requests still waiting (a withdrawal only marks its entry).
+        self._queue: deque[list] = deque()
+        self._waiting: dict[simpy.Event, list] = {}
+        self._clock = isinstance(env, Clock)  # a plain SimPy environment gets no shortcut
 
     def request(self, units: float = 1.0) -> simpy.Event:
         """An event that fires when `units` are granted; the caller must release them."""
         event = self.env.event()
-        if not self._queue and self.busy + units <= self.capacity + EPS:
+        if not self._waiting and self.busy + units <= self.capacity + EPS:
             self.busy += units
             event.succeed()
         else:
-            self._queue.append((event, units))
+            if not self._waiting:
+                self._queue.clear()  # only withdrawn entries are left
+            entry = [event, units, True]
+            self._queue.append(entry)
+            self._waiting[event] = entry
         return event
+
+    def acquire(self, units: float = 1.0) -> simpy.Event:
+        """As `request`, for a process that yields the event at once.
+
+        If the units are free, the current event's only callback is running and nothing else is
+        due now, the granted event would be the very next one processed and nothing would run
+        before it: the process may go straight on. It gets an event already processed, and the
+        order of everything else is SimPy's, exactly.
+        """
+        env = self.env
+        if self._clock and env.alone and not self._waiting and \
+                self.busy + units <= self.capacity + EPS:
+            due = env._queue  # inlined env.nothing_due_now(): this is the hot path
+            if not due or due[0][0] > env._now:
+                self.busy += units
+                return env.granted
+        return self.request(units)
 
     def free(self) -> float:
         """Units that a new request could take now."""
-        return 0.0 if self._queue else self.capacity - self.busy
+        return 0.0 if self._waiting else self.capacity - self.busy
 
     def release(self, units: float = 1.0) -> None:
         self.busy -= units
-        self._serve()
+        if self._waiting:
+            self._serve()
 
     def cancel(self, event: simpy.Event, units: float = 1.0) -> None:
         """Withdraw a request: release it if granted, else leave the queue."""
         if event.triggered:
             self.release(units)
             return
-        self._queue.remove((event, units))
+        self._waiting.pop(event)[2] = False
         self._serve()
 
     def set_capacity(self, capacity: float) -> None:
@@ -63,14 +146,19 @@ class Pool:
 
     @property
     def queue_length(self) -> int:
-        return len(self._queue)
+        return len(self._waiting)
 
     def _serve(self) -> None:
-        queue = self._queue
-        while queue and self.busy + queue[0][1] <= self.capacity + EPS:
-            event, units = queue.popleft()
-            self.busy += units
-            event.succeed()
+        queue, waiting = self._queue, self._waiting
+        while waiting:
+            event, units, present = queue[0]
+            if present and self.busy + units > self.capacity + EPS:
+                return
+            queue.popleft()
+            if present:
+                del waiting[event]
+                self.busy += units
+                event.succeed()
 
 
 def value_at(steps: tuple[Step, ...], day: float, start) -> float:

@@ -4,12 +4,14 @@ function every executor calls."""
 
 from __future__ import annotations
 
+import gc
+
 import pyarrow as pa
-import simpy
 
 from sim import pathway, population
 from sim.allocation import Allocation
 from sim.capacity import Pool, follow_schedule, value_at
+from sim.clock import Clock
 from sim.config import Scenario
 from sim.recorder import Recorder
 from sim.rng import Durations, Uniforms
@@ -34,7 +36,7 @@ class City:
 
     def __init__(self, cfg: Scenario, seed: int, rep: int) -> None:
         self.cfg = cfg
-        self.env = env = simpy.Environment()
+        self.env = env = Clock()
         self.start = cfg.run.start_date
         self.draw = Streams(seed, rep)
         self.dur = Durations(cfg.run.duration_distribution)
@@ -84,7 +86,22 @@ class City:
 
     def run(self) -> None:
         """Settle the starting population (everything due at time 0), then run to the horizon
-        with a snapshot every interval and one at the horizon itself."""
+        with a snapshot every interval and one at the horizon itself.
+
+        Python's cyclic garbage collector is paused meanwhile: the model leaves few cycles (a
+        10-year run peaks at the same memory without it), and its full collections, which walk
+        every live object, made a city 8 times as large take 2 times as long per event. What
+        earlier replications in this process left is collected first."""
+        collecting = gc.isenabled()
+        gc.collect()  # what earlier runs left, before the pause
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> None:
         env = self.env
         while env.peek() <= 0.0:
             env.step()

@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -39,8 +40,18 @@ class BadInput(Exception):
     """A command-line problem that is the user's to fix (exit 2)."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with CONTRACT.md's errors: one line `error: <command>: <argument>: <problem>`,
+    exit 2, no usage block (that is what --help is for)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("housing-sim").strip() or "housing-sim"
+        message = message.removeprefix("argument ")
+        self.exit(EXIT_BAD_INPUT, f"error: {command}: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="housing-sim",
         description="Simulate Copenhagen's homeless-to-housing pipeline. With no command: "
                     "run baseline_2023 and reform_2024 with common random numbers into "
@@ -57,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--years", type=_positive_float,
                          help="run length in years from the scenario's start date")
         cmd.add_argument("--out", type=Path, help="result folder (default results/<timestamp>/)")
-        cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
+        cmd.add_argument("--workers", type=_positive_int,
                          help="parallel processes (default: all cores)")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
         cmd.add_argument("--precision", type=_share, metavar="REL",
@@ -210,7 +221,7 @@ def main_job() -> int:
     out = Path("results") / "latest"
     if out.exists():
         shutil.rmtree(out)
-    return execute(scenarios, DEFAULT_REPS, DEFAULT_SEED, out, default_workers(),
+    return execute(scenarios, DEFAULT_REPS, DEFAULT_SEED, out, None,
                    compare=True, progress=True)
 
 
@@ -232,10 +243,12 @@ def run_command(args: argparse.Namespace) -> int:
                    precision=precision)
 
 
-def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
+def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int | None,
             compare: bool, progress: bool, precision: Precision | None = None) -> int:
-    """Run, then write summary (and comparison), manifest and report; print the table."""
+    """Run (on `workers` processes, default all cores), then write summary (and comparison),
+    manifest and report; print the table."""
     started = dt.datetime.now().astimezone()
+    workers = workers or default_workers()
     if precision is None:
         outcome = run_all(scenarios, reps, seed, out, workers, progress)
     else:
@@ -262,6 +275,8 @@ def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
 
         report.build_report(out)
     print(console.summary_text(summary, paired, [s.name for s in scenarios], scenarios[0].budget))
+    for warning in console.steady_state_warnings(summary):
+        print(warning, file=sys.stderr)
     if outcome.interrupted:
         done = sum(state == "done" for state in outcome.states.values())
         print(f"interrupted: kept {done} of {len(outcome.states)} replications in {out}",

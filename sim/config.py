@@ -456,6 +456,12 @@ def _describe(err: dict) -> str:
         return f"{value!r} is not allowed: use only letters, digits, '_' and '-'"
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
+    if kind == "date_type":
+        return f"must be a date written without quotes, like 2024-01-01 (got {value!r})"
+    if kind == "too_short":
+        return "needs at least one {from = DATE, value = N} step"
+    if kind == "tuple_type":
+        return f"must be a list of {{from = DATE, value = N}} steps (got {value!r})"
     return f"{msg.lower()} (got {value!r})" if value is not None else msg.lower()
 
 

@@ -122,3 +122,16 @@ def money_text(rows: dict, diffs: dict, order: list[str], budget: BudgetCfg,
             f"{fmt(budget.carryover_2022_23_dkk, 'DKK')} at the 2022/23 carry-over, "
             f"{fmt(budget.carryover_2023_24_dkk, 'DKK')} at the 2023/24 carry-over.",
             *_grid(header, lines)]
+
+
+def steady_state_warnings(summary: pa.Table) -> list[str]:
+    """A warning for each scenario queue that grew without levelling off in at least half of
+    the replications (`unbounded_<stage>`): its waits and counts depend on the run length."""
+    out = []
+    for row in summary.to_pylist():
+        if row["metric"].startswith("unbounded_") and row["mean"] >= 0.5:
+            stage = row["metric"].removeprefix("unbounded_")
+            out.append(f"warning: {row['scenario']}: the {stage} queue grows without levelling "
+                       f"off in {row['mean']:.0%} of replications: no steady state, so its waits "
+                       "and counts grow with the run length")
+    return out

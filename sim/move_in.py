@@ -9,7 +9,7 @@ from sim import shelter
 def move_in(city, c, dept: int):
     """Generator: wait for a housing advisor, move in with their help; the citizen is housed."""
     cfg, rec, advisors = city.cfg.move_in, city.rec, city.housing_advisors
-    claim = advisors.request()
+    claim = advisors.acquire()
     yield claim
     rec.emit(c, "move_in_start", dept=dept)
     u = c.first("move_in", city.draw["move_in"])
@@ -28,7 +28,7 @@ def retention_visit(city, c, spell: int):
     yield city.env.timeout(cfg.retention_visit_after_days)
     if c.spell != spell or c.stage != "housed":
         return
-    claim = advisors.request()
+    claim = advisors.acquire()
     yield claim
     city.rec.emit(c, "retention_visit")
     yield city.env.timeout(city.dur(cfg.retention_visit_days, city.draw["retention_visit"]()))

@@ -14,12 +14,14 @@ from sim.support import assess_need
 
 DAYS_PER_MONTH = 365.25 / 12
 RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
+ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
 
 
 def new_citizen(city) -> Citizen:
     """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
     city.citizens += 1
-    u = {source: city.draw[f"arrival_{source}"]() for source in ARRIVAL_DRAWS}
+    draw = city.draw
+    u = {source: draw[stream]() for source, stream in ARRIVAL_STREAMS}
     c = Citizen(id=city.citizens, u=u)
     c.exit_budget = exp1(u.pop("self_exit"))
     household(city, c)
@@ -120,7 +122,7 @@ def open_spell(city, c) -> None:
     c.spell += 1
     c.homeless_open = True
     c.spell_start = city.env.now
-    if city.cfg.population.self_exit_per_year > 0:
+    if city.cfg.population.self_exit_per_year / 365.0 > 0:  # a tiny rate can underflow to 0
         city.env.process(exit_clock(city, c, c.spell))
 
 

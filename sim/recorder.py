@@ -84,7 +84,7 @@ class Recorder:
         """Record one citizen event at the current time."""
         cid, t, ev, stage, rt, tier, dp, rs, income, rn, sc, sb = self._ev
         cid.append(c.id)
-        t.append(self.env.now)
+        t.append(self.env._now)  # the attribute behind env.now: this runs for every event
         ev.append(event)
         stage.append(c.stage)
         rt.append(route)

@@ -10,7 +10,7 @@ from sim.population import close_spell
 def await_place(city, c, route: str):
     """Generator: wait (homeless) in the route's queue until a place is granted."""
     places = city.places[route]
-    claim = places.request()
+    claim = places.acquire()
     c.claim = (places, claim, 1.0)
     yield claim
     c.claim = None

@@ -21,7 +21,7 @@ def episodes(city, c, inside_at_start: bool = False):
         if not inside_at_start:
             yield env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
         while True:
-            bed = beds.request()
+            bed = beds.acquire()
             yield bed
             c.in_shelter = True
             rec.emit(c, "shelter_enter")

@@ -30,6 +30,8 @@ EQUITY_WAITS = ("wait_allocation_days_mean", "wait_support_days_mean",
 # Counts drawn over time with interval bands
 SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGES),
                  "caseworkers_queue", "support_workers_queue", "housing_advisors_queue")
+QUEUES = ("awaiting_assessment", "awaiting_housing", "moving_in", "awaiting_botilbud",
+          "awaiting_skaev_bolig")
 # (metric, start event, end event): waits between two events of the same citizen
 WAITS = (
     ("wait_assessment_days_mean", "referred", ("assessment_start",)),
@@ -47,7 +49,7 @@ def unit_of(metric: str) -> str:
         return "DKK"
     if "_days_" in metric:
         return "days"
-    if metric.startswith(("retention_", "utilisation_")):
+    if metric.startswith(("retention_", "utilisation_", "unbounded_")):
         return "share"
     if metric.endswith("_per_month"):
         return "citizens/month"
@@ -121,6 +123,7 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     out.update(_waits(ev, lo, hi))
     out.update(_retention(ev, lo, hi))
     out.update(_utilisation(snap, lo, hi))
+    out.update(unbounded_queues(snap, lo, hi))
     out["warmup_mser5_days"] = float(snap["time_days"][mser5(snap["homeless"])])
     out.update(costs.metrics(costs.flows(tables, cfg, ev, snap), cfg, years))
     return out
@@ -219,6 +222,21 @@ def _utilisation(snap: dict, lo: float, hi: float) -> dict[str, float]:
         capacity = _window_integral(snap, f"{pool}_capacity", lo, hi)
         out[f"utilisation_{pool}"] = _window_integral(snap, f"{pool}_busy", lo, hi) / capacity \
             if capacity > 0 else math.nan
+    return out
+
+
+def unbounded_queues(snap: dict, lo: float, hi: float) -> dict[str, float]:
+    """1 for a queue that grows without levelling off over the window, else 0: it grows in the
+    second half at least three quarters as much as in the first, and ends over twice as long
+    as it began (plus ten). Such a scenario has no steady state."""
+    t = snap["time_days"]
+    at = np.searchsorted(t, [lo, (lo + hi) / 2, hi], side="right") - 1
+    out = {}
+    for stage in QUEUES:
+        start, middle, end = snap[f"n_{stage}"][np.maximum(at, 0)]
+        first, second = middle - start, end - middle
+        grows = first > 0 and second >= 0.75 * first and end >= 2 * start + 10
+        out[f"unbounded_{stage}"] = float(grows)
     return out
 
 

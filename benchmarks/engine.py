@@ -1,0 +1,222 @@
+"""Benchmark: one network of M/M/c stations in tandem, run four ways in one process.
+
+Five stations with c = 2, 3, 4, 3, 2 servers at utilisation about 0.8; customers arrive as a
+Poisson stream, visit the stations in order and wait first come, first served. The same network
+is run by
+
+- ``pool``: the project's resource layer (`sim.capacity.Pool` on a `sim.clock.Clock`), driven as
+  the model drives it: one process per customer, acquire → yield → timeout → release;
+- ``simpy``: idiomatic SimPy, `simpy.Resource` with `with res.request() as req`;
+- ``ciw``: Ciw's network simulator;
+- ``heapq``: a bare event loop on `heapq`, the floor for pure Python.
+
+All four read the same inter-arrival times and the same service time for each (customer,
+station) from one table, so with first come, first served they follow the same sample path: their
+mean waits must agree (checked), which makes the comparison fair. Prints best-of wall times and
+ratios. Usage: python benchmarks/engine.py [--customers 100000] [--repeat 3] [--skip-ciw]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.capacity import Pool
+from sim.clock import Clock
+
+SERVERS = (2, 3, 4, 3, 2)
+UTILISATION = 0.8
+ARRIVAL_RATE = 1.0
+
+
+@dataclass(frozen=True)
+class Network:
+    """The tandem network and its random numbers: gaps between arrivals, service per station."""
+
+    servers: tuple[int, ...]
+    gaps: list[float]
+    service: list[tuple[float, ...]]  # service[customer][station]
+
+    @property
+    def customers(self) -> int:
+        return len(self.gaps)
+
+
+def make_network(customers: int, seed: int = 1) -> Network:
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0 / ARRIVAL_RATE, customers).tolist()
+    means = np.array([c * UTILISATION / ARRIVAL_RATE for c in SERVERS])
+    service = rng.exponential(1.0, (customers, len(SERVERS))) * means
+    return Network(SERVERS, gaps, [tuple(row) for row in service.tolist()])
+
+
+# --- the four engines: each returns the total wait per station ------------------------------
+
+
+def run_pool(net: Network) -> list[float]:
+    """The project's resource layer, driven exactly as the model drives it."""
+    env = Clock()
+    pools = [Pool(env, f"station{k}", c) for k, c in enumerate(net.servers)]
+    waits = [0.0] * len(pools)
+
+    def customer(i: int):
+        for k, pool in enumerate(pools):
+            arrived = env.now
+            yield pool.acquire()
+            waits[k] += env.now - arrived
+            yield env.timeout(net.service[i][k])
+            pool.release()
+
+    def source():
+        for i, gap in enumerate(net.gaps):
+            yield env.timeout(gap)
+            env.process(customer(i))
+
+    env.process(source())
+    env.run()
+    return waits
+
+
+def run_simpy(net: Network) -> list[float]:
+    """Idiomatic SimPy: `simpy.Resource` per station, a process per customer."""
+    env = simpy.Environment()
+    stations = [simpy.Resource(env, capacity=c) for c in net.servers]
+    waits = [0.0] * len(stations)
+
+    def customer(i: int):
+        for k, station in enumerate(stations):
+            arrived = env.now
+            with station.request() as req:
+                yield req
+                waits[k] += env.now - arrived
+                yield env.timeout(net.service[i][k])
+
+    def source():
+        for i, gap in enumerate(net.gaps):
+            yield env.timeout(gap)
+            env.process(customer(i))
+
+    env.process(source())
+    env.run()
+    return waits
+
+
+def run_ciw(net: Network) -> list[float]:
+    """Ciw's network simulator, reading the same table through custom distributions."""
+    import ciw
+
+    class Table(ciw.dists.Distribution):
+        """Service time of the customer at one station, from the shared table."""
+
+        def __init__(self, station: int) -> None:
+            self.station = station
+
+        def sample(self, t=None, ind=None):
+            return net.service[ind.id_number - 1][self.station]
+
+    n = len(net.servers)
+    # after the last customer, one more arrives only at the end of time: none is simulated
+    arrivals = ciw.dists.Sequential([*net.gaps, 1e300])
+    network = ciw.create_network(
+        arrival_distributions=[arrivals] + [None] * (n - 1),
+        service_distributions=[Table(k) for k in range(n)],
+        routing=[[1.0 if j == k + 1 else 0.0 for j in range(n)] for k in range(n)],
+        number_of_servers=list(net.servers),
+    )
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_customers(net.customers, method="Complete")
+    waits = [0.0] * n
+    for record in sim.get_all_records():
+        waits[record.node - 1] += record.waiting_time
+    return waits
+
+
+def run_heapq(net: Network) -> list[float]:
+    """A bare event loop: a heap of (time, order, customer, station) events, where station k
+    means "leaves station k" and -1 "arrives from outside"; the floor for pure Python."""
+    n = len(net.servers)
+    free = list(net.servers)
+    queues: list[deque] = [deque() for _ in range(n)]
+    waits = [0.0] * n
+    service = net.service
+    push, pop = heapq.heappush, heapq.heappop
+    heap: list[tuple[float, int, int, int]] = []
+    order = 0
+    t = 0.0
+    for i, gap in enumerate(net.gaps):
+        t += gap
+        order += 1
+        heap.append((t, order, i, -1))
+    heapq.heapify(heap)
+    while heap:
+        now, _, i, k = pop(heap)
+        if k >= 0:  # serve the next one waiting at station k, if any
+            queue = queues[k]
+            if queue:
+                j, arrived = queue.popleft()
+                waits[k] += now - arrived
+                order += 1
+                push(heap, (now + service[j][k], order, j, k))
+            else:
+                free[k] += 1
+        k += 1
+        if k < n:  # customer i joins station k
+            if free[k]:
+                free[k] -= 1
+                order += 1
+                push(heap, (now + service[i][k], order, i, k))
+            else:
+                queues[k].append((i, now))
+    return waits
+
+
+ENGINES: dict[str, Callable[[Network], list[float]]] = {
+    "pool": run_pool, "simpy": run_simpy, "ciw": run_ciw, "heapq": run_heapq,
+}
+
+
+def timed(engine: Callable[[Network], list[float]], net: Network, repeat: int):
+    """Best wall time of `repeat` runs, every run's time, and the mean wait per station."""
+    walls, waits = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        waits = engine(net)
+        walls.append(time.perf_counter() - start)
+    return min(walls), walls, [w / net.customers for w in waits]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-ciw", action="store_true", help="leave Ciw out (it is slow)")
+    args = parser.parse_args()
+    net = make_network(args.customers)
+    names = [name for name in ENGINES if not (args.skip_ciw and name == "ciw")]
+    results = {name: timed(ENGINES[name], net, args.repeat) for name in names}
+    floor = results["heapq"][0]
+    print(f"tandem M/M/c, c = {SERVERS}, utilisation {UTILISATION}, {args.customers:,} "
+          f"customers, best of {args.repeat}")
+    print(f"{'engine':8} {'wall s':>8} {'× heapq':>8} {'pool ×':>8}   mean wait per station"
+          "   (all runs)")
+    for name, (best, walls, means) in results.items():
+        shown = " ".join(f"{m:6.3f}" for m in means)
+        runs = ", ".join(f"{w:.2f}" for w in walls)
+        print(f"{name:8} {best:8.2f} {best / floor:8.2f} {best / results['pool'][0]:8.2f}"
+              f"   {shown}   ({runs})")
+    reference = np.array(results["heapq"][2])
+    for name, (_, _, means) in results.items():
+        # same random numbers and first come, first served: the same sample path
+        assert np.allclose(means, reference, rtol=1e-9), (name, means, reference.tolist())
+    print("mean waits agree in every engine (same sample path)")
+
+
+if __name__ == "__main__":
+    main()

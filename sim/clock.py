@@ -1,0 +1,168 @@
+"""The simulation clock: SimPy's environment with a leaner event loop.
+
+It processes events in exactly SimPy's order — (time, priority, order of scheduling) — and adds
+two things. While the current event's only callback runs, `alone` is True, so a pool can grant a
+request without a round trip through the event queue when that changes nothing (see
+`Pool.acquire`). And a process that ends with nobody waiting for it is not put through the queue
+(SimPy schedules it, and processing it then does nothing). `timeout`, `event` and `process` build
+the same events as SimPy without its call overheads.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+
+import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Initialize, Timeout
+
+
+class Clock(simpy.Environment):
+    """A SimPy environment that knows when the current event has a single callback."""
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.alone = False  # True while the only callback of the current event runs
+        self.granted = Event(self)  # an event already processed: a process goes straight on
+        self.granted._ok, self.granted._value, self.granted.callbacks = True, None, None
+
+    def timeout(self, delay: float, value=None) -> Timeout:
+        """As `simpy.Timeout(self, delay, value)`: the same event, scheduled the same way."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = Timeout.__new__(Timeout)
+        event.env, event.callbacks, event._value, event._delay, event._ok = (
+            self, [], value, delay, True)
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def event(self) -> Event:
+        event = Event.__new__(Event)
+        event.env, event.callbacks = self, []
+        return event
+
+    def process(self, generator) -> Process:
+        return Process(self, generator)
+
+    def step(self) -> None:
+        """Process the next event, as `simpy.Environment.step` does."""
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        self._callbacks(event)
+
+    def run(self, until: float | None = None) -> None:
+        """As `simpy.Environment.run` to a time (or until no event is left), with the loop over
+        events written out and its common case (one callback, no failure) inlined."""
+        if isinstance(until, Event):
+            return super().run(until)
+        stop = None
+        if until is not None:
+            at = float(until)
+            if at <= self._now:
+                raise ValueError(f"until ({at}) must be greater than the current simulation time")
+            stop = Event(self)
+            stop._ok, stop._value, stop.callbacks = True, None, [StopSimulation.callback]
+            self.schedule(stop, URGENT, at - self._now)
+        queue, general = self._queue, self._callbacks
+        try:
+            while queue:
+                self._now, _, _, event = heappop(queue)
+                callbacks = event.callbacks
+                if len(callbacks) == 1 and event._ok:
+                    event.callbacks = None
+                    self.alone = True
+                    callbacks[0](event)
+                    self.alone = False
+                else:
+                    general(event)
+        except StopSimulation:
+            stop.callbacks = []  # as SimPy leaves it: processed again if the run goes on
+            self.schedule(stop, EventPriority(-1))
+            return None
+        finally:
+            self.alone = False
+        if stop is not None:
+            raise RuntimeError(f'No scheduled events left but "until" event was not triggered: '
+                               f"{stop}")
+        return None
+
+    def _callbacks(self, event: Event) -> None:
+        """Run a popped event's callbacks and crash on an undefused failure, as SimPy does."""
+        callbacks, event.callbacks = event.callbacks, None
+        if len(callbacks) == 1:
+            self.alone = True
+            try:
+                callbacks[0](event)
+            except StopSimulation:
+                event.callbacks = []
+                self.schedule(event, EventPriority(-1))
+                raise
+            finally:
+                self.alone = False
+        else:
+            for done, callback in enumerate(callbacks, start=1):
+                try:
+                    callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[done:]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
+
+class Process(simpy.Process):
+    """A SimPy process whose end goes through the event queue only if someone waits for it."""
+
+    def __init__(self, env: Clock, generator) -> None:
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator} is not a generator.")
+        self.env, self.callbacks, self._generator = env, [], generator
+        init = Initialize.__new__(Initialize)
+        init.env, init.callbacks, init._value, init._ok = env, [self._resume], None, True
+        heappush(env._queue, (env._now, URGENT, next(env._eid), init))
+        self._target = init
+
+    def _resume(self, event: Event) -> None:
+        """SimPy's `Process._resume`, except at the end (see the class)."""
+        env = self.env
+        env._active_proc = self
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = generator.throw(exc)
+            except StopIteration as stop:
+                self._end(True, stop.args[0] if stop.args else None)
+                event = None
+                break
+            except BaseException as exc:
+                exc.__traceback__ = exc.__traceback__.tb_next
+                self._end(False, exc)
+                event = None
+                break
+            try:
+                if event.callbacks is not None:
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+        self._target = event
+        env._active_proc = None
+
+    def _end(self, ok: bool, value) -> None:
+        """The generator returned or raised: trigger the process event."""
+        self._ok, self._value = ok, value
+        if self.callbacks or not ok:
+            self.env.schedule(self)  # a waiter, or a failure that must crash the run
+        else:
+            self.callbacks = None  # processed: nobody waits, nothing to do

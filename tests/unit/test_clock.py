@@ -1,0 +1,98 @@
+"""Clock: SimPy's order of events, `alone` only inside a sole callback, and processes whose end
+needs no event unless someone waits for it."""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from sim.capacity import Pool
+from sim.clock import Clock
+
+
+def trace(env) -> list[tuple[float, str]]:
+    """A few processes with ties, interrupts and waits on processes, logging what they do."""
+    log = []
+
+    def worker(name, delays):
+        for d in delays:
+            yield env.timeout(d)
+            log.append((env.now, name))
+        return name
+
+    def waiter(proc):
+        value = yield proc
+        log.append((env.now, f"joined {value}"))
+
+    def victim():
+        try:
+            yield env.timeout(10)
+        except simpy.Interrupt as stop:
+            log.append((env.now, f"interrupted {stop.cause}"))
+
+    def interrupter(proc):
+        yield env.timeout(1)
+        proc.interrupt("now")
+
+    a = env.process(worker("a", [1, 1, 0, 2]))
+    env.process(worker("b", [2, 0, 1]))
+    env.process(waiter(a))
+    env.process(interrupter(env.process(victim())))
+    env.run(until=3.5)
+    env.run(until=6)
+    return log
+
+
+def test_same_order_as_simpy():
+    assert trace(Clock()) == trace(simpy.Environment())
+
+
+def test_run_to_a_time_stops_there():
+    env = Clock()
+    env.process(iter_forever(env))
+    env.run(until=5.5)
+    assert env.now == 5.5
+    with pytest.raises(ValueError):
+        env.run(until=5.0)
+
+
+def iter_forever(env):
+    while True:
+        yield env.timeout(1)
+
+
+def test_failure_crashes_the_run():
+    env = Clock()
+
+    def broken():
+        yield env.timeout(1)
+        raise KeyError("boom")
+
+    env.process(broken())
+    with pytest.raises(KeyError):
+        env.run(until=2)
+
+
+def test_acquire_goes_straight_on_only_when_nothing_else_is_due():
+    env = Clock()
+    pool = Pool(env, "staff", 2)
+    got = []
+
+    def ask(delay):
+        yield env.timeout(delay)
+        event = pool.acquire()
+        got.append(event is env.granted)
+        yield event
+
+    env.process(ask(1.0))  # alone at t=1: straight on
+    env.process(ask(2.0))
+    env.process(ask(2.0))  # two at t=2: the first must let the second's timeout go first,
+    env.run(until=3)  # and the second finds the pool full
+    assert got == [True, False, False]
+    assert pool.busy == 2 and pool.queue_length == 1
+
+
+def test_acquire_outside_the_loop_is_a_plain_request():
+    env = Clock()
+    pool = Pool(env, "staff", 1)
+    assert pool.acquire() is not env.granted
