@@ -27,6 +27,8 @@ CONTROLS = (  # id, label (Danish with English), unit
     ("housing_advisors", "Boligrådgivere (housing advisors)", "staff from 2024"),
     ("support_workers", "Bostøtte-medarbejdere (support workers)", "staff from 2024"),
     ("inflow_per_month", "Nyligt hjemløse (newly homeless)", "citizens per month from 2024"),
+    ("exit_dwellings", "Udslusningsboliger (subsidised exit dwellings)",
+     "dwellings a year from 2024"),
     ("quota_pct", "Kvote (quota) for boligsocial anvisning", "% of each department's vacancies"),
     ("years", "Horizon", "years after the 2023 warm-up"),
     ("reps", "Replications", "runs per scenario (2 or more)"),
@@ -34,11 +36,11 @@ CONTROLS = (  # id, label (Danish with English), unit
 KEYS = {  # scenario key in an error → the control it comes from
     "assessment.caseworkers": "caseworkers", "move_in.housing_advisors": "housing_advisors",
     "support.support_workers": "support_workers", "population.inflow_per_month":
-    "inflow_per_month", "allocation.quota_share": "quota_pct", "years": "years", "reps": "reps",
+    "inflow_per_month", "subsidy.exit_dwelling.dwellings_per_year": "exit_dwellings",
+    "allocation.quota_share": "quota_pct", "years": "years", "reps": "reps",
 }
+SCENARIO_CONTROLS = 6  # the first controls take their values from the chosen scenario
 KEEP_VIEWS = 4
-NOT_YET = ("Number of subsidised dwellings (boligstøtte / rent subsidy): not in the model yet "
-           "— rent-subsidy schemes are being added; this control comes with them.")
 CSS = f"""
 body {{ font-family: {FONT}; color: #222; margin: 0; }}
 .page {{ display: grid; grid-template-columns: 22rem 1fr; gap: 1.5rem; padding: 1rem 1.5rem; }}
@@ -221,8 +223,7 @@ def controls(app: App, base: str, folder: str | None) -> html.Div:
         rows.append(html.Label([label, html.Br(), html.Span(unit, className="unit")],
                                htmlFor=name))
         rows.append(dcc.Input(id=name, type="number", value=start, debounce=True))
-    rows += [html.P(NOT_YET, className="note"),
-             html.Div(id="message", className="message", role="alert"),
+    rows += [html.Div(id="message", className="message", role="alert"),
              html.Progress(id="progress", value="0", max="1"),
              html.Div(id="progress-text", className="note"),
              html.Hr(), html.Label("Open a result folder", htmlFor="folder"),
@@ -252,16 +253,17 @@ def register(dash: Dash, app: App) -> None:
     """The callbacks: scenario → controls, controls → run, tick → progress and view, folder."""
     names = [name for name, _, _ in CONTROLS]
 
-    @dash.callback([Output(n, "value") for n in names[:5]], Input("base", "value"))
+    @dash.callback([Output(n, "value") for n in names[:SCENARIO_CONTROLS]],
+                   Input("base", "value"))
     def reset(base: str) -> list:
         s = defaults(app.base(base), app.years, app.reps)
         return [s.caseworkers, s.housing_advisors, s.support_workers, s.inflow_per_month,
-                round(100 * s.quota_share, 2)]
+                s.exit_dwellings, round(100 * s.quota_share, 2)]
 
     @dash.callback(Output("request", "data"), Output("message", "children"),
                    [Input(n, "value") for n in names], State("base", "value"))
     def submit(*values):
-        if all(v is None for v in values[:5]):
+        if all(v is None for v in values[:SCENARIO_CONTROLS]):
             return no_update, ""  # the page is still filling in the scenario's values
         try:
             return app.submit(values[-1], list(values[:-1])), ""

@@ -21,13 +21,15 @@ SEED = 2024  # the command line's default seed: the app's runs match `run` and `
 FROM = dt.date(2024, 1, 1)  # changed staffing and inflow apply from the reform budget on
 VARIANT = "whatif"
 # control → (table, key) of the scenario; staff and inflow are dated steps
-STEPS = {
+STEPS = {  # control → path of its dated steps in the scenario
     "caseworkers": ("assessment", "caseworkers"),
     "housing_advisors": ("move_in", "housing_advisors"),
     "support_workers": ("support", "support_workers"),
     "inflow_per_month": ("population", "inflow_per_month"),
+    "exit_dwellings": ("subsidy", "exit_dwelling", "dwellings_per_year"),
 }
 MAX_YEARS, MAX_REPS = 20, 50
+QUOTA_SHOWN = 0.5e-4  # the app shows the quota in % with 2 decimals: 33.33 % means 1/3 unchanged
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Settings:
     housing_advisors: float
     support_workers: float
     inflow_per_month: float
+    exit_dwellings: float  # udslusningsboliger (subsidised exit dwellings) a year
     quota_share: float
     years: float
     reps: int
@@ -54,8 +57,7 @@ def value_from(steps: tuple, day: dt.date) -> float:
 
 def defaults(base: Scenario, years: float, reps: int) -> Settings:
     """The controls' values for a scenario as it stands."""
-    steps = {name: value_from(getattr(getattr(base, table), key), FROM)
-             for name, (table, key) in STEPS.items()}
+    steps = {name: value_from(_at(base, path), FROM) for name, path in STEPS.items()}
     return Settings(**steps, quota_share=base.allocation.quota_share, years=years, reps=reps)
 
 
@@ -68,14 +70,25 @@ def variant(base: Scenario, settings: Settings) -> Scenario:
     check_run(settings)
     data = base.model_dump(by_alias=True)
     unchanged = defaults(base, settings.years, settings.reps)
-    for name, (table, key) in STEPS.items():
+    for name, (*tables, key) in STEPS.items():
         value = getattr(settings, name)
         if value != getattr(unchanged, name):
-            kept = [s for s in data[table][key] if s["from"] < FROM]
-            data[table][key] = [*kept, {"from": FROM, "value": value}]
-    data["allocation"]["quota_share"] = settings.quota_share
+            table = data
+            for part in tables:
+                table = table[part]
+            kept = [s for s in table[key] if s["from"] < FROM]
+            table[key] = [*kept, {"from": FROM, "value": value}]
+    if abs(settings.quota_share - base.allocation.quota_share) > QUOTA_SHOWN:
+        data["allocation"]["quota_share"] = settings.quota_share
     data["name"], data["description"] = VARIANT, f"{base.name} with the app's settings"
     return config.validate(data, {}, Path("dashboard")).with_years(settings.years)
+
+
+def _at(model, path: tuple[str, ...]):
+    """The value at a dotted path of a scenario, e.g. ("subsidy", "exit_dwelling", …)."""
+    for part in path:
+        model = getattr(model, part)
+    return model
 
 
 def check_run(settings: Settings) -> None:

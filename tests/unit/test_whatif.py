@@ -3,6 +3,7 @@ and the cache (settings already run are not run again)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -35,6 +36,25 @@ def test_defaults_are_the_scenarios_values_from_2024(reform) -> None:
     assert s.inflow_per_month == 175 and s.quota_share == pytest.approx(1 / 3)
 
 
+def test_exit_dwellings_control_changes_the_scheme_from_2024(reform) -> None:
+    s = defaults(reform, 4, 5)
+    assert s.exit_dwellings == 75
+    changed = variant(reform, dataclasses.replace(s, exit_dwellings=105))
+    steps = changed.subsidy.exit_dwelling.dwellings_per_year
+    assert [(step.start, step.value) for step in steps][-1] == (FROM, 105)
+    assert changed.subsidy.state_subsidy == reform.subsidy.state_subsidy
+    with pytest.raises(ScenarioError) as info:
+        variant(reform, dataclasses.replace(s, exit_dwellings=-1))
+    assert info.value.key.startswith("subsidy.exit_dwelling.dwellings_per_year")
+
+
+def test_the_quota_as_shown_in_the_page_leaves_the_scenario_unchanged(reform) -> None:
+    shown = dataclasses.replace(defaults(reform, 4, 5), quota_share=33.33 / 100)
+    assert comparable(variant(reform, shown)) == comparable(reform.with_years(4))
+    lower = variant(reform, dataclasses.replace(shown, quota_share=0.25))
+    assert lower.allocation.quota_share == 0.25
+
+
 def test_unchanged_settings_give_the_scenario_itself(reform) -> None:
     assert comparable(variant(reform, defaults(reform, 4, 5))) == comparable(reform.with_years(4))
 
@@ -54,13 +74,13 @@ def test_unchanged_inflow_keeps_a_later_step() -> None:
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ([-3, 6, 53, 175, 33.3, 1, 2], "Sagsbehandlere (caseworkers): -3.0 is out of range"),
-    ([25, 6, 53, 175, 150, 1, 2], "Kvote (quota) for boligsocial anvisning: 1.5 is out of "
+    ([-3, 6, 53, 175, 75, 33.3, 1, 2], "Sagsbehandlere (caseworkers): -3.0 is out of range"),
+    ([25, 6, 53, 175, 75, 150, 1, 2], "Kvote (quota) for boligsocial anvisning: 1.5 is out of "
                                   "range: input should be at most 100 %"),
-    ([25, None, 53, 175, 33.3, 1, 2], "Boligrådgivere (housing advisors): enter a number"),
-    ([25, 6, 53, 175, 33.3, 0, 2], "Horizon: 0 is out of range"),
-    ([25, 6, 53, 175, 33.3, 1, 1], "Replications: 1 is out of range"),
-    ([25, 6, 53, 175, 33.3, 1, 2.5], "Replications: enter a whole number"),
+    ([25, None, 53, 175, 75, 33.3, 1, 2], "Boligrådgivere (housing advisors): enter a number"),
+    ([25, 6, 53, 175, 75, 33.3, 0, 2], "Horizon: 0 is out of range"),
+    ([25, 6, 53, 175, 75, 33.3, 1, 1], "Replications: 1 is out of range"),
+    ([25, 6, 53, 175, 75, 33.3, 1, 2.5], "Replications: enter a whole number"),
 ])
 def test_bad_values_get_a_message(reform, values, expected) -> None:
     with pytest.raises(ScenarioError) as caught:
