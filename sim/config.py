@@ -83,10 +83,14 @@ class SharesModel(Frozen):
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> SharesModel:
-        total = sum(self.model_dump().values())
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"shares must sum to 1, they sum to {total:.6g}")
+        check_sum("shares", sum(self.model_dump().values()))
         return self
+
+
+def check_sum(what: str, total: float) -> None:
+    """Shares of a whole must add up to 1 (within rounding)."""
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"{what} must sum to 1, they sum to {total:.6g}")
 
 
 class PerTier(Frozen):
@@ -202,9 +206,8 @@ class Department(BaseModel):
 
     @model_validator(mode="after")
     def _rooms_sum(self) -> Department:
-        total = self.rooms_1_share + self.rooms_2_share + self.rooms_3_share
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ValueError(f"rooms_1/2/3_share must sum to 1, they sum to {total:.6g}")
+        check_sum("rooms_1/2/3_share", self.rooms_1_share + self.rooms_2_share
+                  + self.rooms_3_share)
         return self
 
     def rent(self, rooms: int) -> float:
