@@ -22,12 +22,11 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim import census, config, statistics
-from sim.config import Name, Scenario, ScenarioError
+from sim.config import DAYS_PER_MONTH, Name, Scenario, ScenarioError
 from sim.records import Events
 from sim.results import RECORD_TABLES
 from sim.runner import run_all
 
-DAYS_PER_MONTH = 365.25 / 12
 Measure = Literal["count", "count_trend", "shelter_stay", "stay_rise", "ready_share",
                   "waited_over", "homeless_in_year", "extra_housed"]
 # Which parameters each measure needs.

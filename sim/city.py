@@ -12,11 +12,9 @@ from sim import pathway, population
 from sim.allocation import Allocation
 from sim.capacity import Pool, follow_schedule, value_at
 from sim.clock import Clock
-from sim.config import Scenario
+from sim.config import STAFF_GROUPS, Scenario
 from sim.recorder import Recorder
 from sim.rng import Durations, Uniforms
-
-STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 
 
 class Streams(dict):

@@ -33,6 +33,8 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
 TIERS = ("low", "medium", "high")
 ROUTES = ("own_home", "botilbud", "skaev_bolig", "not_ready")
 SHARE_TOLERANCE = 1e-6
+DAYS_PER_MONTH = 365.25 / 12  # scenario rates "per month" and lengths in months use this
+STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 
 
 class ScenarioError(ValueError):

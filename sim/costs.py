@@ -15,12 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.capacity import value_at
-from sim.config import TIERS, Scenario
+from sim.config import DAYS_PER_MONTH, STAFF_GROUPS, TIERS, Scenario
 from sim.records import spans
-from sim.subsidy import DAYS_PER_MONTH, SCHEMES
+from sim.subsidy import SCHEMES
 
 PAYERS = ("municipality", "state", "citizens")
-STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from sim import shelter, support
 from sim.assessment import choose
 from sim.capacity import step_days, value_at
 from sim.citizen import ARRIVAL_DRAWS, Citizen
+from sim.config import DAYS_PER_MONTH
 from sim.rng import exp1
 from sim.support import assess_need
 
-DAYS_PER_MONTH = 365.25 / 12
 RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
 ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
 

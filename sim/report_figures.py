@@ -14,9 +14,9 @@ import pyarrow.dataset as ds
 from plotly.subplots import make_subplots
 
 from sim import report_data as data
+from sim.config import DAYS_PER_MONTH
 from sim.report_style import Section, rgba, styled
 
-DAYS_PER_MONTH = 365.25 / 12
 NODES = {  # Sankey node → label (Danish term with English beside it)
     "arrived": "Became homeless (nyligt hjemløse)",
     "own_home": "Assessed: own home (egen bolig)",

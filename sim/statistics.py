@@ -12,12 +12,11 @@ import pyarrow as pa
 from scipy import stats
 
 from sim import costs
-from sim.config import ROUTES, TIERS, Scenario
+from sim.config import DAYS_PER_MONTH, ROUTES, TIERS, Scenario
 from sim.recorder import STAGES
 from sim.records import Events, spans
 from sim.subsidy import NO_SCHEME, SCHEMES
 
-DAYS_PER_MONTH = 365.25 / 12
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
 POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
          "botilbud_places", "skaev_bolig_places")

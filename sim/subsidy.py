@@ -5,7 +5,8 @@ coordinated social and employment follow-up — or carries a higher hazard of lo
 
 from __future__ import annotations
 
-DAYS_PER_MONTH = 365.25 / 12
+from sim.config import DAYS_PER_MONTH
+
 NO_SCHEME = "none"
 SCHEMES = ("exit_dwelling", "state_subsidy")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import config, results
+from sim.capacity import value_at
 from sim.config import Scenario, ScenarioError
 from sim.runner import Job, run_job
 
@@ -46,18 +47,9 @@ class Settings:
     reps: int
 
 
-def value_from(steps: tuple, day: dt.date) -> float:
-    """The value a list of dated steps has on `day` (the first step's before it starts)."""
-    current = steps[0].value
-    for step in steps:
-        if step.start <= day:
-            current = step.value
-    return current
-
-
 def defaults(base: Scenario, years: float, reps: int) -> Settings:
     """The controls' values for a scenario as it stands."""
-    steps = {name: value_from(_at(base, path), FROM) for name, path in STEPS.items()}
+    steps = {name: value_at(_at(base, path), 0.0, FROM) for name, path in STEPS.items()}
     return Settings(**steps, quota_share=base.allocation.quota_share, years=years, reps=reps)
 
 
