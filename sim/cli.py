@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from sim import backtest, capacity_search, config, console, results, statistics
 from sim.config import Scenario, ScenarioError
-from sim.runner import Precision, default_workers, run_all, run_until_precise
+from sim.executors import default_workers
+from sim.runner import Precision, run_all, run_until_precise
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

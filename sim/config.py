@@ -434,7 +434,7 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
-def _error_key(loc: tuple) -> str:
+def error_key(loc: tuple) -> str:
     """Dotted key of a pydantic error location, with list steps shown as [i]."""
     parts: list[str] = []
     for part in loc:
@@ -445,7 +445,7 @@ def _error_key(loc: tuple) -> str:
     return ".".join(parts) or "(top level)"
 
 
-def _describe(err: dict) -> str:
+def describe_error(err: dict) -> str:
     """One readable sentence from a pydantic error: what is wrong and what is allowed."""
     kind, msg = err["type"], err["msg"]
     value = err.get("input")
@@ -476,7 +476,7 @@ def validate(data: dict, origin: dict[str, Path], file: Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key, problem = _error_key(err["loc"]), _describe(err)
+        key, problem = error_key(err["loc"]), describe_error(err)
         if key == "(top level)" and ": " in problem:  # a check across sections names its key
             key, problem = problem.split(": ", 1)
         where = _owner(key, origin, file)
@@ -507,8 +507,8 @@ def read_departments(path: Path) -> list[dict]:
             out.append(Department.model_validate(row).model_dump())
         except ValidationError as exc:
             err = exc.errors()[0]
-            column = _error_key(err["loc"])
-            raise ScenarioError(path, f"line {number}: {column}", _describe(err)) from None
+            column = error_key(err["loc"])
+            raise ScenarioError(path, f"line {number}: {column}", describe_error(err)) from None
     return out
 
 
@@ -530,3 +530,54 @@ def load(path: str | Path) -> Scenario:
     data, origin = _read_toml(Path(path).resolve(), ())
     _attach_departments(data, origin)
     return validate(data, origin, Path(path))
+
+
+# --- changing a parameter by its dotted path (sweeps, the live app) ---------------------------
+
+
+def set_parameter(data: dict, path: str, value: float, start: dt.date,
+                  scale: bool = False) -> None:
+    """Set (with `scale`: multiply) the number at a dotted path of scenario data, in place.
+
+    Dated steps change from `start` on: earlier steps stay, so a warm-up is the same for every
+    value; later steps are replaced (set) or scaled too. A whole-number parameter is rounded.
+    Raises ValueError saying what is wrong with the path.
+    """
+    table, key = _locate(data, path)
+    current = table[key]
+    if _is_steps(current):
+        table[key] = _changed_steps(current, value, start, scale)
+    elif isinstance(current, bool) or not isinstance(current, int | float):
+        raise ValueError(f"{path!r} is not a number or a list of dated steps, so it cannot vary")
+    else:
+        new = current * value if scale else value
+        table[key] = round(new) if isinstance(current, int) else float(new)
+
+
+def _locate(data: dict, path: str) -> tuple[dict, str]:
+    """The table holding the last part of a dotted path, and that key."""
+    table, parts = data, path.split(".")
+    for depth, part in enumerate(parts):
+        if not isinstance(table, dict) or part not in table:
+            known = sorted(table) if isinstance(table, dict) else []
+            where = ".".join(parts[:depth]) or "the scenario"
+            hint = f"; {where} has {', '.join(known)}" if known else ""
+            raise ValueError(f"{path!r} is not a parameter of the scenario{hint}")
+        if depth < len(parts) - 1:
+            table = table[part]
+    return table, parts[-1]
+
+
+def _is_steps(value) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(
+        isinstance(s, dict) and set(s) == {"from", "value"} for s in value)
+
+
+def _changed_steps(steps, value: float, start: dt.date, scale: bool) -> list[dict]:
+    kept = [dict(s) for s in steps if s["from"] < start]
+    if not scale:
+        return [*kept, {"from": start, "value": float(value)}]
+    in_force = next((s["value"] for s in steps if s["from"] == start),
+                    kept[-1]["value"] if kept else steps[0]["value"])
+    later = [{"from": s["from"], "value": s["value"] * value} for s in steps if s["from"] > start]
+    return [*kept, {"from": start, "value": in_force * value}, *later]

@@ -4,16 +4,13 @@ so any number of workers gives the same output."""
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
-from sim import results, statistics
+from sim import executors, results, statistics
 from sim.city import run_replication
 from sim.config import Scenario
 
@@ -61,15 +58,6 @@ def run_job(job: Job, out: Path) -> tuple[dict[str, float], dict]:
     return statistics.rep_metrics(tables, job.cfg), statistics.rep_series(tables, job.cfg)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops handing out work and keeps what finished."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
             progress: bool = True, first_rep: int = 0) -> Outcome:
     """Run replications first_rep … first_rep + reps - 1 of every scenario with common random
@@ -82,7 +70,7 @@ def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
     bar = tqdm(total=len(jobs), desc="replications", unit="rep", disable=not progress,
                file=None, dynamic_ncols=True)
     try:
-        for job, result in _execute(jobs, out, workers):
+        for job, result in executors.pool(partial(run_job, out=out), jobs, workers):
             done[(job.cfg.name, job.rep)] = result
             outcome.states[(job.cfg.name, job.rep)] = "done"
             bar.update()
@@ -109,26 +97,3 @@ def run_until_precise(scenarios: list[Scenario], reps: int, seed: int, out: Path
         outcome.merge(run_all(scenarios, more, seed, out, workers, progress, first_rep=done))
         done += more
     return outcome
-
-
-def _execute(jobs: list[Job], out: Path, workers: int) -> Iterable[tuple[Job, tuple]]:
-    """Yield (job, result) as jobs finish, in this process or in a pool of `workers`."""
-    if workers <= 1:
-        for job in jobs:
-            yield job, run_job(job, out)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
-        pending: dict[Future, Job] = {pool.submit(run_job, job, out): job for job in jobs}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield pending.pop(future), future.result()
-        except KeyboardInterrupt:
-            running = {f: job for f, job in pending.items() if not f.cancel()}
-            for future, job in running.items():  # already running: let them finish, keep them
-                yield job, future.result()
-            raise
-        finally:
-            for future in pending:
-                future.cancel()

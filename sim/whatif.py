@@ -62,14 +62,10 @@ def variant(base: Scenario, settings: Settings) -> Scenario:
     check_run(settings)
     data = base.model_dump(by_alias=True)
     unchanged = defaults(base, settings.years, settings.reps)
-    for name, (*tables, key) in STEPS.items():
+    for name, path in STEPS.items():
         value = getattr(settings, name)
         if value != getattr(unchanged, name):
-            table = data
-            for part in tables:
-                table = table[part]
-            kept = [s for s in table[key] if s["from"] < FROM]
-            table[key] = [*kept, {"from": FROM, "value": value}]
+            config.set_parameter(data, ".".join(path), value, FROM)
     if abs(settings.quota_share - base.allocation.quota_share) > QUOTA_SHOWN:
         data["allocation"]["quota_share"] = settings.quota_share
     data["name"], data["description"] = VARIANT, f"{base.name} with the app's settings"

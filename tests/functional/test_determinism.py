@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from sim import cli, config, runner
+from sim import cli, config, executors
 from sim.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -43,7 +43,7 @@ def test_different_seed_or_rep_gives_different_events():
     assert not base.equals(run_replication(cfg, 42, 4)["events"])
 
 
-class CountingPool(runner.ProcessPoolExecutor):
+class CountingPool(executors.ProcessPoolExecutor):
     """The real process pool, counting the jobs it is given."""
 
     submitted = 0
@@ -70,7 +70,7 @@ def assert_same_table(one: pa.Table, two: pa.Table, what) -> None:
 
 
 def test_one_worker_and_a_pool_of_two_write_the_same_results(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", CountingPool)
     monkeypatch.setattr(CountingPool, "submitted", 0)
     scenarios = [str(SCENARIOS / "baseline_2023.toml"), str(SCENARIOS / "reform_2024.toml")]
     outs = {}
