@@ -16,7 +16,17 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from sim import backtest, capacity_search, config, console, results, statistics
+from sim import (
+    backtest,
+    capacity_search,
+    config,
+    console,
+    design,
+    executors,
+    results,
+    statistics,
+    sweep,
+)
 from sim.config import Scenario, ScenarioError
 from sim.executors import default_workers
 from sim.runner import Precision, run_all, run_until_precise
@@ -31,9 +41,6 @@ PRECISION_METRICS = ("housed_per_month", "homeless_mean", "wait_allocation_days_
 BACKTEST_REPS = 8
 CAPACITY_REPS = 3
 EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
-PLANNED = {
-    "sweep": "parameter sweeps (issue 6)",
-}
 DASHBOARD_CACHE = Path("results") / "dashboard-cache"
 
 
@@ -133,9 +140,30 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--workers", type=_positive_int, default=default_workers(),
                       help="parallel processes (default: all cores)")
     back.add_argument("--quiet", action="store_true", help="no progress bar")
-    for name, what in PLANNED.items():
-        sub.add_parser(name, help=f"not yet available: {what}", add_help=True)
+    sweep_parser(sub)
     return top
+
+
+def sweep_parser(sub) -> None:
+    about = ("a parameter sweep of a design file (grid, Latin hypercube or Sobol'): one "
+             "metrics file per (point, replication) in OUT/metrics/, then OUT/summary.parquet "
+             "and OUT/sensitivity.parquet; resumable, shardable, on this machine or on Dask")
+    cmd = sub.add_parser("sweep", help="a parameter sweep (grid, Latin hypercube, Sobol')",
+                         description=about)
+    cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
+    cmd.add_argument("--out", type=Path, help="result folder (default results/sweep-<name>/)")
+    cmd.add_argument("--workers", type=_positive_int,
+                     help="parallel processes, or Dask workers with --scheduler local "
+                          "(default: all cores)")
+    cmd.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' "
+                          "for a Dask LocalCluster here; needs the dask extra")
+    cmd.add_argument("--shard", type=_shard, default=sweep.Shard(), metavar="i/N",
+                     help="run only the i-th of N disjoint slices (job arrays); the summary is "
+                          "written by the run that completes the folder")
+    cmd.add_argument("--resume", action="store_true",
+                     help="keep finished (point, replication) pairs in --out and run the rest")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _number(kind, test, allowed: str):
@@ -155,6 +183,13 @@ _non_negative_int = _number(int, lambda v: v >= 0, "must be a whole number of at
 _positive_float = _number(float, lambda v: 0 < v < 1000, "must be a number above 0 (years)")
 _port = _number(int, lambda v: 1024 <= v <= 65535, "must be a port number from 1024 to 65535")
 _share = _number(float, lambda v: 0 < v < 1, "must be a share between 0 and 1, e.g. 0.05")
+
+
+def _shard(text: str) -> sweep.Shard:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"{text!r}: give i/N with 1 <= i <= N, e.g. 2/8")
+    return sweep.Shard(int(index), int(count))
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -185,11 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "backtest":
             return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
                                          progress=not args.quiet)
-        raise BadInput(f"{args.command}: not available in this version yet "
-                       f"({PLANNED[args.command]})")
+        return sweep_command(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-    except BadInput as exc:
+    except (BadInput, sweep.SweepError, executors.ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -287,8 +321,36 @@ def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
     return 0
 
 
+def sweep_command(args: argparse.Namespace) -> int:
+    """Check the design (every point is a valid scenario, every metric known), then run."""
+    plan = load_design(args.design)
+    out = args.out or Path("results") / f"sweep-{plan.design.name}"
+    executor = sweep.Executor(args.workers or default_workers(), args.scheduler)
+    state = sweep.run(plan, out, executor, args.shard, args.resume, progress=not args.quiet)
+    if state.note:
+        print(state.note, file=sys.stderr)
+    print(sweep.main_note(state, out, args.shard), file=sys.stderr)
+    return EXIT_INTERRUPTED if state.interrupted else 0
+
+
+def load_design(path: Path) -> design.Sweep:
+    """A design with every point a valid scenario and every metric a summary metric."""
+    plan = design.load(path)
+    unknown = sweep.unknown_metrics(plan)
+    if unknown:
+        verb = "is not a summary metric" if len(unknown) == 1 else "are not summary metrics"
+        raise ScenarioError(path, "metrics", f"{', '.join(unknown)} {verb} (the names are "
+                            "those of summary.parquet, e.g. housed_per_month)")
+    return plan
+
+
 def validate_command(args: argparse.Namespace) -> int:
     for path in args.files:
+        if design.is_design(path):
+            plan = load_design(path)
+            print(f"ok: {path} (design {plan.design.name}: {plan.design.method}, "
+                  f"{len(plan.values)} points × {plan.design.reps} replications)")
+            continue
         cfg = config.load(path)
         if args.show:
             print(json.dumps(cfg.model_dump(mode="json", by_alias=True), indent=2))

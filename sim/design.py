@@ -1,0 +1,235 @@
+"""Sweep designs: a base scenario, factors named by dotted parameter paths, and a way to choose
+points (a full grid, a Latin hypercube, or a Saltelli scheme on a Sobol' sequence for Sobol'
+indices). Points and seeds follow from the design file alone, so a design reproduces its sweep
+anywhere; every point is validated as a scenario before anything runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import math
+import re
+import tomllib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
+from scipy.stats import qmc
+
+from sim import config
+from sim.config import Frozen, Name, Scenario, ScenarioError
+
+DEFAULT_METRICS = ("housed_per_month", "homeless_to_home_days_median", "homeless_at_end",
+                   "wait_assessment_days_mean", "wait_allocation_days_mean", "retention_12m",
+                   "returns_to_homelessness", "cost_total_dkk")
+MAX_POINTS = 100_000
+
+
+class Factor(Frozen):
+    """One varied parameter: levels (grid) or a range low–high (lhs, sobol)."""
+
+    path: str
+    levels: tuple[float, ...] | None = Field(default=None, min_length=1, strict=False)
+    low: float | None = None
+    high: float | None = None
+    scale: bool = False  # the values multiply the base scenario's value instead of replacing it
+
+    @model_validator(mode="after")
+    def _range(self) -> Factor:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low: {self.low:g} is above high {self.high:g}; "
+                             "low must be at most high")
+        return self
+
+
+class Design(Frozen):
+    """A sweep: what varies, how points are chosen, and how each point is replicated."""
+
+    name: Name
+    description: str = ""
+    base: str  # scenario file, relative to the design file
+    method: Literal["grid", "lhs", "sobol"]
+    samples: PositiveInt | None = None  # lhs: points; sobol: base samples N (a power of two)
+    reps: PositiveInt
+    seed: NonNegativeInt
+    years: float | None = Field(default=None, gt=0, le=100)  # after the warm-up
+    start: dt.date | None = Field(default=None, alias="from")  # dated steps vary from here
+    metrics: tuple[str, ...] = Field(default=DEFAULT_METRICS, min_length=1, strict=False)
+    factors: tuple[Factor, ...] = Field(min_length=1, strict=False)
+
+    @model_validator(mode="after")
+    def _method_fits(self) -> Design:
+        for i, factor in enumerate(self.factors):
+            _check_factor(self.method, f"factors[{i}]", factor)
+        paths = [f.path for f in self.factors]
+        if len(set(paths)) < len(paths):
+            raise ValueError("factors: a parameter path appears twice")
+        if self.method == "grid" and self.samples is not None:
+            raise ValueError("samples: a grid has no samples; its points are the levels' product")
+        if self.method != "grid" and self.samples is None:
+            raise ValueError(f"samples: {self.method} needs the number of samples")
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: {self.samples} is not a power of two; sobol needs 2^k "
+                             "base samples (e.g. 32, 64, 128) to keep the sequence balanced")
+        if self.method == "sobol" and len(self.factors) < 2:
+            raise ValueError("factors: sobol indices need at least two factors")
+        return self
+
+
+def _check_factor(method: str, where: str, factor: Factor) -> None:
+    if method == "grid":
+        if factor.levels is None or factor.low is not None or factor.high is not None:
+            raise ValueError(f"{where}: a grid factor takes levels = [...], not low/high")
+    elif factor.levels is not None or factor.low is None or factor.high is None:
+        raise ValueError(f"{where}: a {method} factor takes low and high, not levels")
+    elif factor.low == factor.high:
+        raise ValueError(f"{where}.high: low and high are both {factor.low:g}; "
+                         "a factor must vary")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded design: its base scenario and every point's values and scenario."""
+
+    design: Design
+    file: Path
+    base: Scenario
+    values: tuple[tuple[float, ...], ...]  # one row per point, one value per factor
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.design.factors)
+
+    def scenario(self, point: int) -> Scenario:
+        """The scenario of one point (validated when the sweep was loaded)."""
+        return point_scenario(self, self.values[point])
+
+    def sha256(self) -> str:
+        """Hash of the design and its resolved base: two folders with the same hash hold the
+        same sweep."""
+        text = json.dumps({"design": self.design.model_dump(mode="json", by_alias=True),
+                           "base": self.base.sha256()}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load(path: str | Path) -> Sweep:
+    """Read and check a design file, its base scenario and every point it makes."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(path, "file", "no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    try:
+        design = Design.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key, problem = config.error_key(err["loc"]), _describe(err)
+        head, sep, rest = problem.partition(": ")
+        if sep and re.fullmatch(r"[\w.\[\]]+", head):  # a check that names its key
+            key, problem = (head if key == "(top level)" else f"{key}.{head}"), rest
+        raise ScenarioError(path, key, problem) from None
+    if not (path.parent / design.base).is_file():
+        raise ScenarioError(path, "base", f"no such scenario file: {design.base} (a path "
+                            "relative to the design file)")
+    base = config.load(path.parent / design.base)
+    if design.years is not None:
+        base = base.with_years(design.years)
+    start = design.start or base.run.start_date + dt.timedelta(days=math.ceil(base.run.warmup_days))
+    design = design.model_copy(update={"start": start})
+    sweep = Sweep(design, path, base, points(design))
+    _check_points(sweep)
+    return sweep
+
+
+def _describe(err: dict) -> str:
+    """As for scenarios, with the words a design file needs."""
+    if err["type"] == "extra_forbidden":
+        return "unknown key (a design has name, description, base, method, samples, reps, seed, " \
+               "years, from, metrics and [[factors]] with path, levels, low, high, scale)"
+    if err["type"] == "too_short":
+        return "needs at least one entry ([[factors]] tables with a path each)"
+    return config.describe_error(err)
+
+
+def is_design(path: Path) -> bool:
+    """Whether a TOML file is a sweep design (it has factors) rather than a scenario."""
+    try:
+        return "factors" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the scenario loader reports what is wrong with the file
+
+
+def points(design: Design) -> tuple[tuple[float, ...], ...]:
+    """Every point's factor values, in a fixed order that depends on the design alone."""
+    factors = design.factors
+    if design.method == "grid":
+        rows = list(itertools.product(*(f.levels for f in factors)))
+    else:
+        unit = _unit_sample(design)
+        low = np.array([f.low for f in factors])
+        high = np.array([f.high for f in factors])
+        rows = [tuple(map(float, row)) for row in qmc.scale(unit, low, high)] \
+            if len(unit) else []
+    return tuple(tuple(float(v) for v in row) for row in rows)
+
+
+def _unit_sample(design: Design) -> np.ndarray:
+    """Points in the unit cube. For sobol, Saltelli's scheme in SALib's order: for each of the
+    N rows of a 2d-dimensional Sobol' sequence, A, then A with column i from B for each i, then B
+    (N × (d + 2) points, what first-order and total indices need)."""
+    d = len(design.factors)
+    rng = np.random.default_rng(np.random.SeedSequence(
+        design.seed, spawn_key=(zlib.crc32(f"design-{design.method}".encode()),)))
+    if design.method == "lhs":
+        return qmc.LatinHypercube(d=d, rng=rng).random(design.samples)
+    base = qmc.Sobol(d=2 * d, rng=rng).random(design.samples)
+    rows = []
+    for row in base:
+        a, b = row[:d], row[d:]
+        rows.append(a)
+        for i in range(d):
+            mixed = a.copy()
+            mixed[i] = b[i]
+            rows.append(mixed)
+        rows.append(b)
+    return np.array(rows)
+
+
+def point_scenario(sweep: Sweep, values: tuple[float, ...]) -> Scenario:
+    """The base scenario with one point's values; raises ValueError or ValidationError."""
+    data = sweep.base.model_dump(by_alias=True)
+    for factor, value in zip(sweep.design.factors, values, strict=True):
+        config.set_parameter(data, factor.path, value, sweep.design.start, factor.scale)
+    return Scenario.model_validate(data)
+
+
+def _check_points(sweep: Sweep) -> None:
+    """Refuse a design whose paths are not parameters or whose points are not valid scenarios,
+    naming the factor and point."""
+    if len(sweep.values) * sweep.design.reps > MAX_POINTS * 10 or len(sweep.values) > MAX_POINTS:
+        raise ScenarioError(sweep.file, "factors", f"{len(sweep.values)} points × "
+                            f"{sweep.design.reps} reps is more than this tool runs in one design "
+                            f"(at most {MAX_POINTS} points); split it")
+    data = sweep.base.model_dump(by_alias=True)
+    for i, factor in enumerate(sweep.design.factors):
+        try:
+            config.set_parameter(data, factor.path, 1.0, sweep.design.start, scale=True)
+        except ValueError as exc:
+            raise ScenarioError(sweep.file, f"factors[{i}].path", str(exc)) from None
+    for point, values in enumerate(sweep.values):
+        try:
+            point_scenario(sweep, values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            shown = ", ".join(f"{p} = {v:g}" for p, v in zip(sweep.paths, values, strict=True))
+            raise ScenarioError(sweep.file, "factors", f"point {point} ({shown}) is not a valid "
+                                f"scenario: {config.error_key(err['loc'])}: "
+                                f"{config.describe_error(err)}") from None
