@@ -106,9 +106,13 @@ class Sweep:
     def paths(self) -> tuple[str, ...]:
         return tuple(f.path for f in self.design.factors)
 
+    @property
+    def variants(self) -> Variants:
+        return Variants(self.base, self.design.factors, self.design.start)
+
     def scenario(self, point: int) -> Scenario:
         """The scenario of one point (validated when the sweep was loaded)."""
-        return point_scenario(self, self.values[point])
+        return self.variants.at(self.values[point])
 
     def sha256(self) -> str:
         """Hash of the design and its resolved base: two folders with the same hash hold the
@@ -203,12 +207,21 @@ def _unit_sample(design: Design) -> np.ndarray:
     return np.array(rows)
 
 
-def point_scenario(sweep: Sweep, values: tuple[float, ...]) -> Scenario:
-    """The base scenario with one point's values; raises ValueError or ValidationError."""
-    data = sweep.base.model_dump(by_alias=True)
-    for factor, value in zip(sweep.design.factors, values, strict=True):
-        config.set_parameter(data, factor.path, value, sweep.design.start, factor.scale)
-    return Scenario.model_validate(data)
+@dataclass(frozen=True)
+class Variants:
+    """What a point's scenario is made from: the base, the factors and the date from which
+    dated steps vary. Small, so tasks carry it instead of every point's scenario."""
+
+    base: Scenario
+    factors: tuple[Factor, ...]
+    start: dt.date
+
+    def at(self, values: tuple[float, ...]) -> Scenario:
+        """The base with one point's values; raises ValueError or ValidationError."""
+        data = self.base.model_dump(by_alias=True)
+        for factor, value in zip(self.factors, values, strict=True):
+            config.set_parameter(data, factor.path, value, self.start, factor.scale)
+        return Scenario.model_validate(data)
 
 
 def _check_points(sweep: Sweep) -> None:
@@ -226,7 +239,7 @@ def _check_points(sweep: Sweep) -> None:
             raise ScenarioError(sweep.file, f"factors[{i}].path", str(exc)) from None
     for point, values in enumerate(sweep.values):
         try:
-            point_scenario(sweep, values)
+            sweep.variants.at(values)
         except ValidationError as exc:
             err = exc.errors()[0]
             shown = ", ".join(f"{p} = {v:g}" for p, v in zip(sweep.paths, values, strict=True))

@@ -3,18 +3,21 @@ cluster (the `dask` extra). Each yields (item, result) as work finishes; callers
 item, never by completion order, so the executor cannot change what they compute.
 
 On Ctrl-C no new work is handed out; work already running finishes and is yielded, then
-KeyboardInterrupt is raised again, so callers keep everything that finished.
+KeyboardInterrupt is raised again, so callers keep everything that finished. Work is handed
+out a little at a time, so memory stays flat however much of it there is.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
+IN_FLIGHT_PER_WORKER = 2  # one running, one waiting: workers never idle, memory stays flat
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -32,47 +35,68 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def serial(fn: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[tuple[Item, Result]]:
+def serial(fn: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[tuple[Item, Result]]:
     for item in items:
         yield item, fn(item)
 
 
-def pool(fn: Callable[[Item], Result], items: Sequence[Item],
+def pool(fn: Callable[[Item], Result], items: Iterable[Item],
          workers: int) -> Iterator[tuple[Item, Result]]:
     """A process pool of `workers` on this machine (in this process when workers is 1)."""
     if workers <= 1:
         yield from serial(fn, items)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as executor:
-        pending: dict[Future, Item] = {executor.submit(fn, item): item for item in items}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield pending.pop(future), future.result()
-        except KeyboardInterrupt:
-            running = {f: item for f, item in pending.items() if not f.cancel()}
-            for future, item in running.items():  # already running: let them finish, keep them
+        yield from _windowed(lambda item: executor.submit(fn, item), items, workers,
+                             _first_completed)
+
+
+def _first_completed(pending: dict[Future, Item]) -> Iterator[Future]:
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        yield from finished
+
+
+def _windowed(submit: Callable[[Item], Future], items: Iterable[Item], workers: int,
+              completed: Callable) -> Iterator[tuple[Item, Result]]:
+    """Keep IN_FLIGHT_PER_WORKER items per worker submitted, handing out the next as one
+    finishes, so memory does not grow with the number of items. On Ctrl-C, stop handing out;
+    what is already running finishes and is yielded."""
+    todo = iter(items)
+    pending: dict[Future, Item] = {}
+    try:
+        for item in itertools.islice(todo, workers * IN_FLIGHT_PER_WORKER):
+            pending[submit(item)] = item
+        for future in completed(pending):
+            item = pending.pop(future)
+            result = future.result()
+            for more in itertools.islice(todo, 1):
+                pending[submit(more)] = more
+            yield item, result
+    except KeyboardInterrupt:
+        running = {f: item for f, item in pending.items() if not f.cancel()}
+        for future, item in running.items():
+            if not future.cancelled():
                 yield item, future.result()
-            raise
-        finally:
-            for future in pending:
-                future.cancel()
+        raise
+    finally:
+        for future in pending:
+            future.cancel()
 
 
-def dask(fn: Callable[[Item], Result], items: Sequence[Item], address: str,
+def dask(fn: Callable[[Item], Result], items: Iterable[Item], address: str,
          workers: int) -> Iterator[tuple[Item, Result]]:
     """A Dask cluster: `address` of a running scheduler (tcp://host:8786), or "local" for a
     LocalCluster of `workers` single-threaded processes here. The workers' profiler is off
-    (it costs about a quarter of the time of this pure-Python model)."""
+    (it costs about a quarter of the time of this pure-Python model). Work is handed out as
+    workers free up, IN_FLIGHT_PER_WORKER per worker of the cluster."""
     try:
         import dask as dask_core
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:
         raise ClusterError(f"needs the dask extra ({exc.name} is missing): "
                            "pip install -e '.[dask]'") from None
-    with dask_core.config.set({"distributed.worker.profile.enabled": False,
-                               "distributed.worker.daemon": False}):
+    with dask_core.config.set({"distributed.worker.profile.enabled": False}):
         cluster = None
         try:
             if address == "local":
@@ -83,15 +107,17 @@ def dask(fn: Callable[[Item], Result], items: Sequence[Item], address: str,
             if cluster is not None:
                 cluster.close()
             raise ClusterError(f"cannot reach the scheduler at {address} ({exc})") from None
-        try:
-            futures = client.map(fn, items, pure=False)
-            which = {future.key: item for future, item in zip(futures, items, strict=True)}
-            for future in as_completed(futures):
-                yield which[future.key], future.result()
-        except KeyboardInterrupt:
-            client.cancel(futures)
-            raise
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+    try:
+        threads = sum(client.nthreads().values()) or workers
+        stream = as_completed()
+
+        def submit(item: Item) -> Future:
+            future = client.submit(fn, item, pure=False)
+            stream.add(future)
+            return future
+
+        yield from _windowed(submit, items, threads, lambda pending: stream)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

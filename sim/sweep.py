@@ -24,7 +24,7 @@ from tqdm import tqdm
 from sim import __version__, executors, results, sensitivity, statistics
 from sim.city import run_replication
 from sim.config import Scenario
-from sim.design import Sweep
+from sim.design import Sweep, Variants
 
 METRICS, POINTS, SUMMARY = "metrics", "points.parquet", "summary.parquet"
 SENSITIVITY = "sensitivity.parquet"
@@ -71,10 +71,11 @@ class Executor:
 
 @dataclass(frozen=True)
 class Task:
-    """A bundle of replications: (point, rep, scenario) each, all with one seed."""
+    """A bundle of replications: (point, rep, factor values) each, made from one base."""
 
     seed: int
-    runs: tuple[tuple[int, int, Scenario], ...]
+    variants: Variants
+    runs: tuple[tuple[int, int, tuple[float, ...]], ...]
 
 
 @dataclass
@@ -94,7 +95,8 @@ class Progress:
 def run_task(task: Task) -> list[tuple[int, int, dict[str, float]]]:
     """Run a bundle's replications; return each one's metrics (records stay in the worker)."""
     out = []
-    for point, rep, cfg in task.runs:
+    for point, rep, values in task.runs:
+        cfg = task.variants.at(values)
         tables = run_replication(cfg, task.seed, rep)
         out.append((point, rep, statistics.rep_metrics(tables, cfg)))
     return out
@@ -138,20 +140,15 @@ def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),
     return state
 
 
-def tasks(sweep: Sweep, pairs: list[Pair], executor: Executor) -> list[Task]:
+def tasks(sweep: Sweep, pairs: list[Pair], executor: Executor) -> Iterator[Task]:
     """Bundle pairs so that each worker gets about TASKS_PER_WORKER tasks (at most MAX_BUNDLE
-    replications each); the bundling changes speed only, never results."""
+    replications each); the bundling changes speed only, never results. Made one at a time,
+    as executors ask for them."""
     size = max(1, min(MAX_BUNDLE, math.ceil(len(pairs) / (executor.workers * TASKS_PER_WORKER))))
-    scenarios: dict[int, Scenario] = {}
-    out = []
+    variants = sweep.variants
     for i in range(0, len(pairs), size):
-        runs = []
-        for pair in pairs[i:i + size]:
-            if pair.point not in scenarios:
-                scenarios[pair.point] = sweep.scenario(pair.point)
-            runs.append((pair.point, pair.rep, scenarios[pair.point]))
-        out.append(Task(sweep.design.seed, tuple(runs)))
-    return out
+        runs = tuple((p.point, p.rep, sweep.values[p.point]) for p in pairs[i:i + size])
+        yield Task(sweep.design.seed, variants, runs)
 
 
 # --- the folder ---------------------------------------------------------------------------------
