@@ -327,6 +327,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"sweep-{plan.design.name}"
     executor = sweep.Executor(args.workers or default_workers(), args.scheduler)
     state = sweep.run(plan, out, executor, args.shard, args.resume, progress=not args.quiet)
+    if state.complete:
+        from sim import sweep_report  # plotly is imported only when a report is drawn
+
+        sweep_report.build_report(out)
     if state.note:
         print(state.note, file=sys.stderr)
     print(sweep.main_note(state, out, args.shard), file=sys.stderr)
@@ -362,9 +366,11 @@ def validate_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     if not (args.folder / "summary.parquet").is_file():
         raise BadInput(f"{args.folder}: summary.parquet: not a result folder (no summary.parquet)")
-    from sim import report
+    from sim import report, sweep_report
 
-    print(report.build_report(args.folder))
+    build = sweep_report.build_report if sweep_report.is_sweep(args.folder) \
+        else report.build_report
+    print(build(args.folder))
     if args.png is not None:
         from sim import images  # kaleido is imported only when images are drawn
 

@@ -118,12 +118,17 @@ def build_report(folder: Path) -> Path:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
     colours = colours_for(list(runs))
-    parts = [header(manifest, runs, colours)] + [render(s) for s in sections(folder)]
+    return write_page(folder, "Homeless to own home: simulation report",
+                      header(manifest, runs, colours), sections(folder))
+
+
+def write_page(folder: Path, title: str, head: str, parts: list[Section]) -> Path:
+    """folder/report.html: one self-contained page with the header and sections."""
     page = (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Homeless to own home: simulation report</title><style>{CSS}</style>"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style>"
             f"<script>{plotly.offline.get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
+            + "\n".join([head, *(render(s) for s in parts)]) + "\n</body></html>\n")
     path = folder / "report.html"
     atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path

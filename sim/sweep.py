@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
@@ -29,7 +28,7 @@ from sim.design import Sweep, Variants
 METRICS, POINTS, SUMMARY = "metrics", "points.parquet", "summary.parquet"
 SENSITIVITY = "sensitivity.parquet"
 MAX_BUNDLE = 4  # replications per task: start-up cost is small beside a replication's seconds
-TASKS_PER_WORKER = 4  # enough tasks to keep every worker busy to the end
+TASKS_PER_WORKER = 8  # enough small tasks that workers finish close together
 
 
 class SweepError(Exception):
@@ -208,11 +207,12 @@ def write_metrics(out: Path, sweep: Sweep, pair: Pair, sha: str,
     results.write_parquet(metrics_path(out, pair), table, meta)
 
 
-def read_metrics(out: Path) -> pa.Table:
-    """Every pair's metrics as one table (point, rep, metric, value), in a fixed order."""
-    table = ds.dataset(out / METRICS, format="parquet", partitioning="hive").to_table()
-    table = table.select(["point", "rep", "metric", "value"])
-    return table.sort_by([("point", "ascending"), ("rep", "ascending")])
+def read_pair(out: Path, pair: Pair) -> dict[str, float]:
+    """One replication's metrics from its file."""
+    table = pq.read_table(metrics_path(out, pair))
+    values = table.column("value").to_pylist()
+    return {m: math.nan if v is None else v
+            for m, v in zip(table.column("metric").to_pylist(), values, strict=True)}
 
 
 # --- tables at the end --------------------------------------------------------------------------
@@ -220,17 +220,29 @@ def read_metrics(out: Path) -> pa.Table:
 
 def summarise(sweep: Sweep, out: Path) -> str | None:
     """summary.parquet (point × metric, 95 % interval over replications) and
-    sensitivity.parquet; returns a note when the indices need an extra that is missing."""
-    per_point = per_rep_metrics(read_metrics(out), len(sweep.values))
+    sensitivity.parquet, reading one point's files at a time so memory stays flat; returns a
+    note when the indices need an extra that is missing."""
+    tables, kept = [], []
+    for point in range(len(sweep.values)):
+        reps = [read_pair(out, Pair(point, r)) for r in range(sweep.design.reps)]
+        tables.append(summary_table(sweep, point, reps))
+        kept.append([{m: rep.get(m, math.nan) for m in sweep.design.metrics} for rep in reps])
     meta = sweep_metadata(sweep)
-    results.write_parquet(out / SUMMARY, summary_table(sweep, per_point), meta)
+    results.write_parquet(out / SUMMARY, pa.concat_tables(tables).combine_chunks(), meta)
     try:
-        table = sensitivity.table(sweep, per_point)
+        table = sensitivity.table(sweep, kept)
     except ImportError as exc:
         return (f"no {SENSITIVITY}: Sobol' indices need the sensitivity extra ({exc.name} is "
                 "missing): pip install -e '.[sensitivity]', then run again with --resume")
     results.write_parquet(out / SENSITIVITY, table, meta)
     return None
+
+
+def summary_table(sweep: Sweep, point: int, reps: list[dict[str, float]]) -> pa.Table:
+    """One point's rows of CONTRACT.md's summary, with a `point` column after `scenario`
+    (the design's name)."""
+    table = statistics.summary_table({sweep.design.name: reps})
+    return table.add_column(1, "point", pa.array([point] * len(table), pa.int64()))
 
 
 def unknown_metrics(sweep: Sweep) -> list[str]:
@@ -245,24 +257,6 @@ def unknown_metrics(sweep: Sweep) -> list[str]:
 
 def _any_year(metric: str) -> str:
     return re.sub(r"_\d{4}(?=_|$)", "_YYYY", metric)
-
-
-def per_rep_metrics(table: pa.Table, points: int) -> list[list[dict[str, float]]]:
-    """For each point, its replications' metrics (in replication order)."""
-    out: list[dict[int, dict[str, float]]] = [{} for _ in range(points)]
-    for point, rep, metric, value in zip(*(table.column(c).to_pylist() for c in
-                                           ("point", "rep", "metric", "value")), strict=True):
-        out[point].setdefault(rep, {})[metric] = math.nan if value is None else value
-    return [[reps[r] for r in sorted(reps)] for reps in out]
-
-
-def summary_table(sweep: Sweep, per_point: list[list[dict[str, float]]]) -> pa.Table:
-    """CONTRACT.md's summary with a `point` column; `scenario` is the design's name."""
-    table = statistics.summary_table({str(p): reps for p, reps in enumerate(per_point)})
-    point = pa.compute.cast(table.column("scenario"), pa.int64())
-    table = table.set_column(0, "scenario", pa.array([sweep.design.name] * len(table),
-                                                     pa.string()))
-    return table.add_column(1, "point", point)
 
 
 def manifest(sweep: Sweep, state: Progress, shard: Shard, executor: Executor) -> dict:

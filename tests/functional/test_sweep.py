@@ -108,6 +108,11 @@ def test_sobol_sweep_end_to_end_gives_a_price_no_influence_on_flows(tmp_path):
         assert abs(index(out, "housed_per_month", price, kind)) < 0.02
     assert index(out, "housed_per_month", "allocation.quota_share", "total") > 0.3
     assert index(out, "cost_total_dkk", price, "total") > 0.05  # the price does move costs
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "id=\"sensitivity\"" in page and "id=\"response\"" in page
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0  # rebuilt from the tables alone
+    assert (out / "report.html").read_text(encoding="utf-8").count("Sobol") >= 2
 
 
 def test_serial_pool_and_dask_write_the_same_bytes(tmp_path):
