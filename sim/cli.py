@@ -223,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         return sweep_command(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-    except (BadInput, sweep.SweepError, executors.ClusterError) as exc:
+    except (BadInput, sweep.SweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except executors.ClusterError as exc:
+        print(f"error: sweep: --scheduler: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -325,6 +327,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     """Check the design (every point is a valid scenario, every metric known), then run."""
     plan = load_design(args.design)
     out = args.out or Path("results") / f"sweep-{plan.design.name}"
+    if args.scheduler is not None and args.scheduler != "local" \
+            and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise BadInput(f"sweep: --scheduler: {args.scheduler!r} is not a scheduler address; "
+                       "give tcp://host:8786 or local")
     executor = sweep.Executor(args.workers or default_workers(), args.scheduler)
     state = sweep.run(plan, out, executor, args.shard, args.resume, progress=not args.quiet)
     if state.complete:

@@ -71,11 +71,49 @@ def summary_text(summary: pa.Table, paired: pa.Table | None, order: list[str],
                + ("; differences are paired (common random numbers)." if diffs else "."))
     if diffs:
         out += ["", *pairing_text(diffs, order)]
+    who = equity_text(rows, diffs, order)
+    if who:
+        out += ["", *who]
     years = sorted({int(m.split("_")[1]) for _, m in rows
                     if re.fullmatch(r"cost_\d{4}_total_dkk", m)})
     if budget is not None and years:
         out += ["", *money_text(rows, diffs, order, budget, years)]
     return "\n".join(out)
+
+
+# Who waits: medians by need tier, income group and route, in this order
+WHO_WAITS = (r"homeless_to_home_days_median__need_tier_\w+",
+             r"homeless_to_home_days_median__income_group_\w+",
+             r"homeless_to_placed_days_median__route_\w+",
+             r"referral_to_decision_days_median__route_\w+",
+             r"wait_allocation_days_median__need_tier_\w+")
+
+
+def equity_text(rows: dict, diffs: dict, order: list[str]) -> list[str]:
+    """Median waits by need tier, income group and route (the group at the event that ends
+    the wait), each scenario with its interval, then the paired differences."""
+    names = list(dict.fromkeys(m for _, m in rows))
+    present = [m for pattern in WHO_WAITS for m in names if re.fullmatch(pattern, m)]
+    if not present:
+        return []
+    header = ["who waits: median days (95 % CI)", *order]
+    header += [f"{s} − {order[0]}" for s in order[1:] if diffs]
+    lines = [[_who(m), *(cell(rows.get((s, m))) for s in order),
+              *(cell(diffs.get((s, m))) for s in order[1:] if diffs)] for m in present]
+    return _grid(header, lines)
+
+
+def _who(metric: str) -> str:
+    """'homeless → own home, need tier high' for a metric with a __group suffix."""
+    stem, _, group = metric.partition("__")
+    what = {"homeless_to_home_days_median": "homeless → own home",
+            "homeless_to_placed_days_median": "homeless → placed",
+            "referral_to_decision_days_median": "referral → decision",
+            "wait_allocation_days_median": "wait for a dwelling"}.get(stem, stem)
+    for column in ("need_tier", "income_group", "route"):
+        if group.startswith(column + "_"):
+            return f"{what}, {column.replace('_', ' ')} {group.removeprefix(column + '_')}"
+    return what
 
 
 PAIRING_METRICS = ("housed_total", "homeless_at_end", "wait_allocation_days_mean",

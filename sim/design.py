@@ -131,6 +131,9 @@ def load(path: str | Path) -> Sweep:
         raise ScenarioError(path, "file", "no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    if "factors" not in data:
+        raise ScenarioError(path, "factors", "not a sweep design: it has no [[factors]] "
+                            "(scenario files go to run or compare)")
     try:
         design = Design.model_validate(data)
     except ValidationError as exc:

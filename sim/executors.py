@@ -15,6 +15,7 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import TypeVar
 
 IN_FLIGHT_PER_WORKER = 2  # one running, one waiting: workers never idle, memory stays flat
@@ -84,15 +85,14 @@ def _windowed(submit: Callable[[Item], Future], items: Iterable[Item], workers: 
             future.cancel()
 
 
-def dask(fn: Callable[[Item], Result], items: Iterable[Item], address: str,
-         workers: int) -> Iterator[tuple[Item, Result]]:
-    """A Dask cluster: `address` of a running scheduler (tcp://host:8786), or "local" for a
-    LocalCluster of `workers` single-threaded processes here. The workers' profiler is off
-    (it costs about a quarter of the time of this pure-Python model). Work is handed out as
-    workers free up, IN_FLIGHT_PER_WORKER per worker of the cluster."""
+@contextmanager
+def dask_client(address: str, workers: int):
+    """A client of the Dask cluster at `address` (tcp://host:8786), or of a LocalCluster of
+    `workers` single-threaded processes here for "local", whose profiler is off (it costs about
+    a quarter of the time of this pure-Python model). Raises ClusterError if it cannot start."""
     try:
         import dask as dask_core
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError as exc:
         raise ClusterError(f"needs the dask extra ({exc.name} is missing): "
                            "pip install -e '.[dask]'") from None
@@ -103,21 +103,34 @@ def dask(fn: Callable[[Item], Result], items: Iterable[Item], address: str,
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster or address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             if cluster is not None:
                 cluster.close()
-            raise ClusterError(f"cannot reach the scheduler at {address} ({exc})") from None
+            reason = " ".join(str(exc).split())
+            raise ClusterError(f"cannot reach the scheduler at {address} ({reason})") from None
     try:
-        threads = sum(client.nthreads().values()) or workers
-        stream = as_completed()
-
-        def submit(item: Item) -> Future:
-            future = client.submit(fn, item, pure=False)
-            stream.add(future)
-            return future
-
-        yield from _windowed(submit, items, threads, lambda pending: stream)
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def dask(fn: Callable[[Item], Result], items: Iterable[Item],
+         client) -> Iterator[tuple[Item, Result]]:
+    """Run on a Dask cluster through `client`, handing work out as workers free up."""
+    from distributed import as_completed
+
+    stream = as_completed()
+
+    def submit(item: Item) -> Future:
+        future = client.submit(fn, item, pure=False)
+        stream.add(future)
+        return future
+
+    yield from _windowed(submit, items, threads(client), lambda pending: stream)
+
+
+def threads(client) -> int:
+    """How many tasks the cluster runs at once (at least 1)."""
+    return max(1, sum(client.nthreads().values()))

@@ -24,6 +24,8 @@ SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
 # Equity: metrics also by need tier and by income group (which sets the rent one can pay)
 EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")))
 RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 months
+# Where each route ends: a home of one's own, a botilbud place, a skæv bolig
+PLACED_BY = {"own_home": "housed", "botilbud": "botilbud_enter", "skaev_bolig": "skaev_bolig_enter"}
 EQUITY_WAITS = ("wait_allocation_days_mean", "wait_support_days_mean",
                 "homeless_to_home_days_mean")
 # Counts drawn over time with interval bands
@@ -120,6 +122,7 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     years = _years(run.start_date, lo, hi)
     out = _throughput(ev, snap, lo, hi, years)
     out.update(_waits(ev, lo, hi))
+    out.update(route_waits(ev, lo, hi))
     out.update(_retention(ev, lo, hi))
     out.update(_utilisation(snap, lo, hi))
     out.update(unbounded_queues(snap, lo, hi))
@@ -182,6 +185,32 @@ def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
                 for key, v in _distribution(metric, (s.end - s.start)[mine]).items():
                     if key.endswith(("_mean", "_median")):
                         out[f"{key}__{column}_{value}"] = v
+    return out
+
+
+def route_waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
+    """Who waits, by route: time from referral to the assessment's decision (by the route
+    decided), and from becoming homeless to a place of one's own on each route (own home,
+    botilbud, skæv bolig; by the route taken), with how many were placed on each."""
+    out: dict[str, float] = {}
+    spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    arrivals = {route: ev.of(event) for route, event in PLACED_BY.items()}
+    for metric, start, end, groups in (
+            ("referral_to_decision_days_mean", ev.of("referred"), ev.of("assessment_end"),
+             {route: ev.where("route", route) for route in ROUTES}),
+            ("homeless_to_placed_days_mean", spell_start, ev.of(*PLACED_BY.values()),
+             arrivals)):
+        s = spans(ev, start, end, hi)
+        done = s.observed & (s.start >= lo)
+        waits = s.end - s.start
+        out.update(_distribution(metric, waits[done]))
+        for route, mask in groups.items():
+            mine = done & mask[np.maximum(s.end_row, 0)]
+            for key, v in _distribution(metric, waits[mine]).items():
+                if key.endswith(("_mean", "_median")):
+                    out[f"{key}__route_{route}"] = v
+    for route, mask in arrivals.items():
+        out[f"placed_total__route_{route}"] = float(np.count_nonzero(mask & (ev.t >= lo)))
     return out
 
 

@@ -13,7 +13,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -62,10 +64,15 @@ class Executor:
     workers: int
     scheduler: str | None = None
 
-    def map(self, fn: Callable, items: list) -> Iterator[tuple]:
+    @contextmanager
+    def started(self) -> Iterator[tuple[Callable, int]]:
+        """(map, workers): map(fn, items) yields (item, result) as work finishes. A cluster
+        is reached before anything is written, so a bad address leaves no folder behind."""
         if self.scheduler is None:
-            return executors.pool(fn, items, self.workers)
-        return executors.dask(fn, items, self.scheduler, self.workers)
+            yield partial(executors.pool, workers=self.workers), self.workers
+            return
+        with executors.dask_client(self.scheduler, self.workers) as client:
+            yield partial(executors.dask, client=client), executors.threads(client)
 
 
 @dataclass(frozen=True)
@@ -115,21 +122,22 @@ def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),
     the folder, write the summary, sensitivity and manifest."""
     hashes = [sweep.scenario(p).sha256() for p in range(len(sweep.values))]
     mine = shard.take(all_pairs(sweep))
-    prepare_folder(sweep, out, hashes, mine, resume)
-    todo = [pair for pair in mine if not is_complete(out, pair, hashes[pair.point], sweep)]
-    state = Progress(found=len(mine) - len(todo), total=len(all_pairs(sweep)))
-    bar = tqdm(total=len(mine), initial=state.found, desc=f"sweep {sweep.design.name}",
-               unit="rep", disable=not progress, dynamic_ncols=True, smoothing=0.1)
-    try:
-        for _, done in executor.map(run_task, tasks(sweep, todo, executor)):
-            for point, rep, metrics in done:
-                write_metrics(out, sweep, Pair(point, rep), hashes[point], metrics)
-                state.ran += 1
-                bar.update()
-    except KeyboardInterrupt:
-        state.interrupted = True
-    finally:
-        bar.close()
+    with executor.started() as (map_tasks, workers):
+        prepare_folder(sweep, out, hashes, mine, resume)
+        todo = [pair for pair in mine if not is_complete(out, pair, hashes[pair.point], sweep)]
+        state = Progress(found=len(mine) - len(todo), total=len(all_pairs(sweep)))
+        bar = tqdm(total=len(mine), initial=state.found, desc=f"sweep {sweep.design.name}",
+                   unit="rep", disable=not progress, dynamic_ncols=True, smoothing=0.1)
+        try:
+            for _, done in map_tasks(run_task, tasks(sweep, todo, workers)):
+                for point, rep, metrics in done:
+                    write_metrics(out, sweep, Pair(point, rep), hashes[point], metrics)
+                    state.ran += 1
+                    bar.update()
+        except KeyboardInterrupt:
+            state.interrupted = True
+        finally:
+            bar.close()
     missing = [pair for pair in all_pairs(sweep) if not metrics_path(out, pair).is_file()]
     state.done = state.total - len(missing)
     state.complete = not missing and not state.interrupted
@@ -139,11 +147,11 @@ def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),
     return state
 
 
-def tasks(sweep: Sweep, pairs: list[Pair], executor: Executor) -> Iterator[Task]:
+def tasks(sweep: Sweep, pairs: list[Pair], workers: int) -> Iterator[Task]:
     """Bundle pairs so that each worker gets about TASKS_PER_WORKER tasks (at most MAX_BUNDLE
     replications each); the bundling changes speed only, never results. Made one at a time,
     as executors ask for them."""
-    size = max(1, min(MAX_BUNDLE, math.ceil(len(pairs) / (executor.workers * TASKS_PER_WORKER))))
+    size = max(1, min(MAX_BUNDLE, math.ceil(len(pairs) / (workers * TASKS_PER_WORKER))))
     variants = sweep.variants
     for i in range(0, len(pairs), size):
         runs = tuple((p.point, p.rep, sweep.values[p.point]) for p in pairs[i:i + size])

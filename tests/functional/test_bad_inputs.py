@@ -84,8 +84,18 @@ ARGUMENTS = {
                     "is the reference)"),
     "not-a-result-folder": (["report", "tests"], "error: tests: summary.parquet: not a result "
                             "folder (no summary.parquet)"),
-    "planned-command": (["sweep"], "error: sweep: not available in this version yet (parameter "
-                        "sweeps (issue 6))"),
+    "sweep-without-design": (["sweep"], "error: sweep: the following arguments are required: "
+                             "DESIGN.toml (see --help)"),
+    "sweep-scenario-for-design": (["sweep", GOOD], f"error: {GOOD}: factors: not a sweep "
+                                  "design: it has no [[factors]] (scenario files go to run or "
+                                  "compare)"),
+    "shard-out-of-range": (["sweep", "scenarios/designs/staffing_grid.toml", "--shard", "4/3"],
+                           "error: sweep: --shard: '4/3': give i/N with 1 <= i <= N, e.g. 2/8 "
+                           "(see --help)"),
+    "scheduler-not-an-address": (["sweep", "scenarios/designs/staffing_grid.toml",
+                                  "--scheduler", "host:8786"],
+                                 "error: sweep: --scheduler: 'host:8786' is not a scheduler "
+                                 "address; give tcp://host:8786 or local"),
 }
 
 
@@ -93,6 +103,7 @@ ARGUMENTS = {
 def test_bad_command_line(case, tmp_path):
     args, line = ARGUMENTS[case]
     out = tmp_path / "out"
-    extra = ["--out", str(out)] if args[0] in ("run", "compare") and len(args) > 1 else []
+    extra = ["--out", str(out)] if args[0] in ("run", "compare", "sweep") and len(args) > 1 \
+        else []
     assert_refused(cli(*args, *extra), line)
     assert not out.exists()

@@ -129,6 +129,28 @@ def test_serial_pool_and_dask_write_the_same_bytes(tmp_path):
         assert metric_files(tmp_path / name) == metric_files(reference), name
 
 
+def test_a_running_dask_scheduler_gives_the_same_bytes(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    design = grid(tmp_path)
+    assert sweep(design, tmp_path / "pool", "--workers", "2") == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert sweep(design, tmp_path / "remote", "--scheduler",
+                     cluster.scheduler_address) == 0
+    for table in ("summary.parquet", "sensitivity.parquet"):
+        assert (tmp_path / "remote" / table).read_bytes() == \
+            (tmp_path / "pool" / table).read_bytes()
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    assert sweep(grid(tmp_path), tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9") == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: sweep: --scheduler: cannot reach the scheduler at "
+                             "tcp://127.0.0.1:9")
+    assert not (tmp_path / "out").exists()
+
+
 def test_three_shards_make_the_unsharded_sweep_without_overlap(tmp_path):
     design = grid(tmp_path)
     assert sweep(design, tmp_path / "whole", "--workers", "1") == 0

@@ -16,6 +16,7 @@ from sim.statistics import (
     compare_table,
     kaplan_meier,
     rep_metrics,
+    route_waits,
     summary_table,
     t_interval,
 )
@@ -117,12 +118,34 @@ def test_kaplan_meier_without_censoring_is_the_empirical_share():
 
 
 def events_table(rows) -> pa.Table:
-    cid, t, event = zip(*rows, strict=True)
-    n = len(rows)
-    empty = pa.nulls(n, pa.string())
+    """Events from (citizen, time, event) or (citizen, time, event, route, reason) rows."""
+    rows = [(*row, None, None)[:5] for row in sorted(rows, key=lambda r: r[1])]
+    cid, t, event, route, reason = zip(*rows, strict=True)
     return pa.table({"citizen_id": pa.array(cid, pa.int64()),
                      "time_days": pa.array(t, pa.float64()), "event": pa.array(event),
-                     "route": empty, "reason": empty, "stage": empty})
+                     "route": pa.array(route, pa.string()), "reason": pa.array(reason, pa.string()),
+                     "stage": pa.nulls(len(rows), pa.string())})
+
+
+def test_waits_by_route_follow_each_citizen_to_the_place_of_their_route():
+    new = "newly_homeless"
+    ev = Events(events_table([
+        (1, 10.0, "arrive", None, new), (1, 20.0, "referred"),
+        (1, 50.0, "assessment_end", "own_home"), (1, 110.0, "housed"),
+        (2, 15.0, "arrive", None, new), (2, 25.0, "referred"),
+        (2, 85.0, "assessment_end", "botilbud"), (2, 215.0, "botilbud_enter"),
+        (3, 5.0, "arrive", None, new), (3, 6.0, "referred"),
+        (3, 26.0, "assessment_end", "not_ready"),
+        (4, 0.5, "arrive", None, new), (4, 300.0, "housed"),  # became homeless in the warm-up
+    ]))
+    out = route_waits(ev, lo=1.0, hi=1000.0)
+    assert out["homeless_to_placed_days_mean__route_own_home"] == 100.0
+    assert out["homeless_to_placed_days_mean__route_botilbud"] == 200.0
+    assert math.isnan(out["homeless_to_placed_days_mean__route_skaev_bolig"])
+    assert out["homeless_to_placed_days_mean"] == 150.0
+    assert out["referral_to_decision_days_median__route_not_ready"] == 20.0
+    assert out["referral_to_decision_days_mean__route_botilbud"] == 60.0
+    assert out["placed_total__route_own_home"] == 2  # citizen 4 is housed after the warm-up
 
 
 def test_durations_pair_each_start_with_the_next_end():
