@@ -28,6 +28,17 @@ class Events:
             self._cache[key] = mask.to_numpy(zero_copy_only=False)
         return self._cache[key]
 
+    def by_last(self, column: str, value: str, set_by: str) -> np.ndarray:
+        """Rows of citizens whose last `set_by` event carried `column` == value (the route
+        their last assessment gave, say), so a citizen's whole path can be grouped by it."""
+        key = (column, value, set_by)
+        if key not in self._cache:
+            rows = np.flatnonzero(self.of(set_by))[::-1]  # latest first
+            citizens, first = np.unique(self.cid[rows], return_index=True)
+            last = rows[first]
+            self._cache[key] = np.isin(self.cid, citizens[self.where(column, value)[last]])
+        return self._cache[key]
+
     def of(self, *names: str) -> np.ndarray:
         mask = np.zeros(len(self.t), dtype=bool)
         for name in names:

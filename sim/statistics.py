@@ -21,13 +21,13 @@ RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_2
 POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
          "botilbud_places", "skaev_bolig_places")
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
-# Equity: metrics also by need tier and by income group (which sets the rent one can pay)
-EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")))
+# Equity: metrics also by need tier, by income group (which sets the rent one can pay) and by
+# route (where the citizen's last assessment sent them)
+EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")),
+          ("route", ROUTES))
 RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 months
 # Where each route ends: a home of one's own, a botilbud place, a skæv bolig
 PLACED_BY = {"own_home": "housed", "botilbud": "botilbud_enter", "skaev_bolig": "skaev_bolig_enter"}
-EQUITY_WAITS = ("wait_allocation_days_mean", "wait_support_days_mean",
-                "homeless_to_home_days_mean")
 # Counts drawn over time with interval bands
 SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGES),
                  "caseworkers_queue", "support_workers_queue", "housing_advisors_queue")
@@ -132,8 +132,8 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
 
 
 def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str, float]:
-    """Housed (in all, per month, by subsidy scheme, by year, by need tier and income group),
-    counts at the end and over time, routes chosen, returns and self-exits."""
+    """Housed (in all, per month, by subsidy scheme, by year, by need tier, income group and
+    route), counts at the end and over time, routes chosen, returns and self-exits."""
     after = ev.t >= lo
     months = (hi - lo) / DAYS_PER_MONTH
     housed = ev.of("housed") & after
@@ -156,17 +156,25 @@ def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str
     out["left_by_themselves"] = float(np.count_nonzero(ev.of("exit") & after & self_exit))
     for column, group in EQUITY:
         for value in group:
-            mine = ev.where(column, value)
+            mine = in_group(ev, column, value)
             out[f"housed_total__{column}_{value}"] = float(np.count_nonzero(housed & mine))
             out[f"returns_to_homelessness__{column}_{value}"] = float(
                 np.count_nonzero(ev.of("tenancy_lost") & after & mine))
     return out
 
 
+def in_group(ev: Events, column: str, value: str) -> np.ndarray:
+    """Rows in an equity group: need tier and income group as recorded on the row; route as
+    the citizen's last assessment gave it (so waits before the assessment count too)."""
+    if column == "route":
+        return ev.by_last("route", value, "assessment_end")
+    return ev.where(column, value)
+
+
 def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
     """Each wait's mean and 10th, 50th and 90th percentiles, over the waits that started after
-    the warm-up and ended in the run; the mean and median also by need tier and income group
-    (taken at the event that ends the wait)."""
+    the warm-up and ended in the run; the mean and median also by need tier, income group
+    (taken at the event that ends the wait) and route."""
     out: dict[str, float] = {}
     spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
     specs = [(metric, ev.of(start), ev.of(*ends)) for metric, start, ends in WAITS]
@@ -177,11 +185,9 @@ def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
         s = spans(ev, start, end, hi)
         done = s.observed & (s.start >= lo)
         out.update(_distribution(metric, (s.end - s.start)[done]))
-        if metric not in EQUITY_WAITS:
-            continue
         for column, group in EQUITY:
             for value in group:
-                mine = done & ev.where(column, value)[np.maximum(s.end_row, 0)]
+                mine = done & in_group(ev, column, value)[np.maximum(s.end_row, 0)]
                 for key, v in _distribution(metric, (s.end - s.start)[mine]).items():
                     if key.endswith(("_mean", "_median")):
                         out[f"{key}__{column}_{value}"] = v
@@ -227,7 +233,7 @@ def _distribution(metric: str, waits: np.ndarray) -> dict[str, float]:
 
 def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
     """Kaplan–Meier share still housed 6, 12 and 24 months after moving in (censored at the
-    horizon), overall and by need tier and income group."""
+    horizon), overall and by need tier, income group and route."""
     s = spans(ev, ev.of("housed"), ev.of("tenancy_lost"), hi)
     keep = s.start >= lo
     length = s.end - s.start
@@ -236,7 +242,7 @@ def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
                    strict=True))
     for column, group in EQUITY:
         for value in group:
-            mine = keep & ev.where(column, value)[s.row]
+            mine = keep & in_group(ev, column, value)[s.row]
             curve = kaplan_meier_curve(length[mine], s.observed[mine], grid)
             for metric, v in zip(RETENTION_DAYS, curve, strict=True):
                 out[f"{metric}__{column}_{value}"] = float(v)

@@ -154,3 +154,15 @@ def test_durations_pair_each_start_with_the_next_end():
     begin, length, seen = durations(ev, ev.of("s"), ev.of("e"), horizon=20.0)
     got = sorted(zip(begin.tolist(), length.tolist(), seen.tolist(), strict=True))
     assert got == [(0.0, 5.0, True), (2.0, 2.0, True), (10.0, 10.0, False)]
+
+
+def test_route_groups_a_citizen_by_the_last_assessment():
+    ev = Events(events_table([
+        (1, 1.0, "referred"), (1, 2.0, "assessment_end", "not_ready"),
+        (1, 9.0, "assessment_end", "own_home"), (1, 12.0, "housed"),
+        (2, 3.0, "referred"),  # never assessed: in no route's group
+        (3, 4.0, "assessment_end", "botilbud")]))
+    own_home = ev.by_last("route", "own_home", "assessment_end")
+    assert ev.cid[own_home].tolist() == [1, 1, 1, 1]
+    assert not ev.by_last("route", "not_ready", "assessment_end").any()
+    assert ev.cid[ev.by_last("route", "botilbud", "assessment_end")].tolist() == [3]
