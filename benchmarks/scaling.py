@@ -1,7 +1,8 @@
 """Benchmark: does run time grow linearly with the size of the city?
 
 Scales the baseline by 1, 4 and 16 — population, inflow, shelter beds, every staff group,
-residential places and housing departments together, so that per citizen nothing changes — and
+residential places, dwellings and subsidised dwellings together, so that per citizen nothing
+changes — and
 runs one replication of each. Linear means wall time / (scale × wall time at scale 1) within
 1 ± 0.15. Usage: python benchmarks/scaling.py [--years 2] [--repeat 3] [--scales 1 4 16]
 """
@@ -32,8 +33,12 @@ def scaled(cfg: Scenario, factor: int) -> Scenario:
     pop["inflow_per_month"] = [{**s, "value": s["value"] * factor} for s in pop["inflow_per_month"]]
     for table, key in STAFF:
         data[table][key] = [{**s, "value": s["value"] * factor} for s in data[table][key]]
-    data["allocation"]["departments"] *= factor
-    data["allocation"]["shielded_departments"] *= factor
+    for department in data["housing"]["departments"]:
+        department["dwellings"] *= factor  # the same departments, each `factor` times larger
+    for scheme in ("exit_dwelling", "state_subsidy"):
+        steps = data["subsidy"][scheme]["dwellings_per_year"]
+        data["subsidy"][scheme]["dwellings_per_year"] = [{**s, "value": s["value"] * factor}
+                                                         for s in steps]
     return Scenario.model_validate(data)
 
 

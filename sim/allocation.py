@@ -25,7 +25,6 @@ import datetime as dt
 import heapq
 import itertools
 import math
-from collections import deque
 from collections.abc import Iterator
 
 from sim import support
@@ -42,15 +41,17 @@ class Nominated:
     groups it could go to."""
 
     def __init__(self) -> None:
-        self.groups: dict[tuple[int, float], deque] = {}
+        # a dict per group, citizen → None: in the order put forward, and removal and lookup
+        # take constant time however long the queue (a deque's took time in its length)
+        self.groups: dict[tuple[int, float], dict] = {}
         self._order = itertools.count()
 
     def append(self, c) -> None:
         c.queue_order = next(self._order)
-        self.groups.setdefault((c.rooms_needed, c.affordable_rent), deque()).append(c)
+        self.groups.setdefault((c.rooms_needed, c.affordable_rent), {})[c] = None
 
     def remove(self, c) -> None:
-        self.groups[(c.rooms_needed, c.affordable_rent)].remove(c)
+        del self.groups[(c.rooms_needed, c.affordable_rent)][c]
 
     def __contains__(self, c) -> bool:
         return c in self.groups.get((c.rooms_needed, c.affordable_rent), ())

@@ -96,3 +96,28 @@ def test_acquire_outside_the_loop_is_a_plain_request():
     env = Clock()
     pool = Pool(env, "staff", 1)
     assert pool.acquire() is not env.granted
+
+
+def test_near_far_and_never_due_events_keep_simpys_order():
+    """Events near, far, at the same time and at infinity (a rate of nearly zero) come in SimPy's
+    order, and the one at infinity never comes."""
+    window = 14.0
+
+    def trace(env) -> list:
+        seen = []
+
+        def proc(name, delays):
+            for delay in delays:
+                yield env.timeout(delay)
+                seen.append((env.now, name))
+
+        env.process(proc("far", [3 * window, 0.0, window / 2, 10 * window]))
+        env.process(proc("near", [1.0] * 50))
+        env.process(proc("edge", [window, window, 2 * window]))
+        env.process(proc("never", [float("inf")]))
+        env.run(until=20 * window)
+        return seen
+
+    got = trace(Clock())
+    assert got == trace(simpy.Environment())
+    assert ("never" not in {name for _, name in got}) and len(got) == 4 + 50 + 3
