@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from sim import config, report, report_data, statistics
+from sim import config, report, report_data, statistics, sweep_report
 from sim.config import Scenario, ScenarioError
 from sim.report_style import FONT, Section
 from sim.whatif import VARIANT, Background, Run, Settings, cached_run, defaults, variant
@@ -202,7 +202,8 @@ def whatif_view(base: Run, chosen: Run) -> list:
 
 
 def folder_view(folder: str | None) -> list:
-    """Every report section of a result folder, or a message why it cannot be shown."""
+    """Every report section of a result or sweep folder, or a message why it cannot be
+    shown."""
     if not folder:
         return [html.P("No result folder open. Give its path above and press Open.",
                        className="note")]
@@ -210,8 +211,10 @@ def folder_view(folder: str | None) -> list:
     if not (path / "summary.parquet").is_file() or not (path / "manifest.json").is_file():
         return [html.P(f"{folder}: not a result folder (no summary.parquet and manifest.json)",
                        className="message")]
-    return [html.P(f"Result folder {path}", id="folder-note", className="note"),
-            *(section_view(s, "folder") for s in report.sections(path))]
+    sections = sweep_report.sections if sweep_report.is_sweep(path) else report.sections
+    what = "Sweep folder" if sweep_report.is_sweep(path) else "Result folder"
+    return [html.P(f"{what} {path}", id="folder-note", className="note"),
+            *(section_view(s, "folder") for s in sections(path))]
 
 
 def controls(app: App, base: str, folder: str | None) -> html.Div:
