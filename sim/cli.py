@@ -91,7 +91,8 @@ def parser() -> argparse.ArgumentParser:
                          help="replications added per scenario between checks (default 4)")
     check = sub.add_parser("validate", help="check scenario files without running them")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    check.add_argument("--show", action="store_true", help="print the resolved scenario as JSON")
+    check.add_argument("--show", action="store_true",
+                       help="print the resolved scenario (or a design with its points) as JSON")
     report = sub.add_parser("report", help="(re)build DIR/report.html from result files")
     report.add_argument("folder", type=Path, metavar="DIR")
     report.add_argument("--png", type=Path, metavar="OUT",
@@ -358,8 +359,13 @@ def validate_command(args: argparse.Namespace) -> int:
     for path in args.files:
         if design.is_design(path):
             plan = load_design(path)
-            print(f"ok: {path} (design {plan.design.name}: {plan.design.method}, "
-                  f"{len(plan.values)} points × {plan.design.reps} replications)")
+            if args.show:
+                print(json.dumps({**plan.design.model_dump(mode="json", by_alias=True),
+                                  "points": [dict(zip(plan.paths, row, strict=True))
+                                             for row in plan.values]}, indent=2))
+            else:
+                print(f"ok: {path} (design {plan.design.name}: {plan.design.method}, "
+                      f"{len(plan.values)} points × {plan.design.reps} replications)")
             continue
         cfg = config.load(path)
         if args.show:

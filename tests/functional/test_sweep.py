@@ -260,3 +260,11 @@ def test_bad_design_gets_one_line_and_no_traceback_from_a_real_process():
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [EXPECTED["unknown_path.toml"]]
+
+
+def test_validate_shows_a_design_with_its_points(tmp_path, capsys):
+    assert main(["validate", str(grid(tmp_path)), "--show"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["points"][0] == {"support.support_workers": 1.0,
+                                  "population.inflow_per_month": 0.8}
+    assert len(shown["points"]) == 3 * 2 and shown["reps"] == 2
