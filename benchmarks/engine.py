@@ -60,6 +60,13 @@ def make_network(customers: int, seed: int = 1) -> Network:
 # --- the four engines: each returns the total wait per station ------------------------------
 
 
+def arrivals(env, net: Network, customer):
+    """Process: start customer(i) after each gap between arrivals (pool and SimPy alike)."""
+    for i, gap in enumerate(net.gaps):
+        yield env.timeout(gap)
+        env.process(customer(i))
+
+
 def run_pool(net: Network) -> list[float]:
     """The project's resource layer, driven exactly as the model drives it."""
     env = Clock()
@@ -74,12 +81,7 @@ def run_pool(net: Network) -> list[float]:
             yield env.timeout(net.service[i][k])
             pool.release()
 
-    def source():
-        for i, gap in enumerate(net.gaps):
-            yield env.timeout(gap)
-            env.process(customer(i))
-
-    env.process(source())
+    env.process(arrivals(env, net, customer))
     env.run()
     return waits
 
@@ -98,12 +100,7 @@ def run_simpy(net: Network) -> list[float]:
                 waits[k] += env.now - arrived
                 yield env.timeout(net.service[i][k])
 
-    def source():
-        for i, gap in enumerate(net.gaps):
-            yield env.timeout(gap)
-            env.process(customer(i))
-
-    env.process(source())
+    env.process(arrivals(env, net, customer))
     env.run()
     return waits
 

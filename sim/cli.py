@@ -69,16 +69,10 @@ def parser() -> argparse.ArgumentParser:
                             ("compare", "paired differences against the first scenario")):
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.toml")
-        cmd.add_argument("--reps", type=_positive_int, default=DEFAULT_REPS,
-                         help=f"replications per scenario (default {DEFAULT_REPS})")
-        cmd.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
-                         help=f"master seed (default {DEFAULT_SEED})")
+        _replication_options(cmd, DEFAULT_REPS, "scenario")
         cmd.add_argument("--years", type=_positive_float,
-                         help="run length in years from the scenario's start date")
+                         help="run length in years after the warm-up")
         cmd.add_argument("--out", type=Path, help="result folder (default results/<timestamp>/)")
-        cmd.add_argument("--workers", type=_positive_int,
-                         help="parallel processes (default: all cores)")
-        cmd.add_argument("--quiet", action="store_true", help="no progress bar")
         cmd.add_argument("--precision", type=_share, metavar="REL",
                          help="add replications until each precision metric's 95 %% interval "
                               "is within ±REL of its mean (e.g. 0.05); --reps is the minimum")
@@ -116,33 +110,32 @@ def parser() -> argparse.ArgumentParser:
                      help="the scenario whose level the metric should return to")
     cap.add_argument("--metric", default="homeless_to_home_days_median",
                      help="summary metric to restore (default homeless_to_home_days_median)")
-    cap.add_argument("--reps", type=_positive_int, default=CAPACITY_REPS,
-                     help=f"replications per candidate (default {CAPACITY_REPS})")
-    cap.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
-                     help=f"master seed (default {DEFAULT_SEED})")
+    _replication_options(cap, CAPACITY_REPS, "candidate")
     cap.add_argument("--years", type=_positive_float,
                      help="run length in years after the warm-up")
     cap.add_argument("--max-rounds", type=_positive_int, default=6,
                      help="most rounds of the search (default 6)")
-    cap.add_argument("--workers", type=_positive_int, default=default_workers(),
-                     help="parallel processes (default: all cores)")
-    cap.add_argument("--quiet", action="store_true", help="no progress bar")
     back = sub.add_parser("backtest", help="observed against simulated figures",
                           description="Run the calibration scenarios and print observed "
                                       "against simulated figures with 95 % intervals; exit 1 "
                                       "where one falls outside its tolerance.")
-    back.add_argument("--reps", type=_positive_int, default=BACKTEST_REPS,
-                      help=f"replications per scenario (default {BACKTEST_REPS})")
-    back.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
-                      help=f"master seed (default {DEFAULT_SEED})")
+    _replication_options(back, BACKTEST_REPS, "scenario")
     back.add_argument("--observed", type=Path, default=SCENARIOS / "backtest" / "observed.toml",
                       help="observed figures and tolerances (default "
                            "scenarios/backtest/observed.toml)")
-    back.add_argument("--workers", type=_positive_int, default=default_workers(),
-                      help="parallel processes (default: all cores)")
-    back.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep_parser(sub)
     return top
+
+
+def _replication_options(cmd: argparse.ArgumentParser, reps: int, per: str) -> None:
+    """--reps, --seed, --workers and --quiet, alike in every command that runs replications."""
+    cmd.add_argument("--reps", type=_positive_int, default=reps,
+                     help=f"replications per {per} (default {reps})")
+    cmd.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED,
+                     help=f"master seed (default {DEFAULT_SEED})")
+    cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
+                     help="parallel processes (default: all cores)")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def sweep_parser(sub) -> None:
