@@ -10,7 +10,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from sim.records import Events, durations
+from sim.records import Events, durations, spell_starts
 
 # Stages of a citizen assessed as ready to move on (to own home, botilbud or skæv bolig).
 READY_STAGES = ("awaiting_housing", "moving_in", "awaiting_botilbud", "awaiting_skaev_bolig")
@@ -91,7 +91,7 @@ def mean_stay(ev: Events, lo: float, hi: float, horizon: float) -> float:
 
 def became_homeless(ev: Events, lo: float, hi: float) -> int:
     """Citizens who became homeless (newly, or by losing their home) in [lo, hi)."""
-    became = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    became = spell_starts(ev)
     return len(np.unique(ev.cid[became & (ev.t >= lo) & (ev.t < hi)]))
 
 

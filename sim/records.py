@@ -72,6 +72,11 @@ def spans(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float) -> Spa
                  np.where(observed, next_row, -1)[is_start])
 
 
+def spell_starts(ev: Events) -> np.ndarray:
+    """Rows where a homeless spell begins: a newly homeless arrival, or a lost tenancy."""
+    return (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+
+
 def durations(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
     """(start time, duration, observed) of each span from a start to the citizen's next end."""
     s = spans(ev, start, end, horizon)

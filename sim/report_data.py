@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sim.records import Events, durations
+from sim.records import Events, durations, spell_starts
 from sim.statistics import SELF_EXIT_REASONS, WAITS
 
 PARTITIONING = ds.partitioning(pa.schema([("scenario", pa.string()), ("rep", pa.int64())]),
@@ -122,7 +122,7 @@ def _wait_masks(ev: Events) -> list[tuple[str, np.ndarray, np.ndarray]]:
         else:
             masks.append((label, ev.of("assessment_end") & ev.where("route", route),
                           ev.of(f"{route}_enter")))
-    spell = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    spell = spell_starts(ev)
     masks.append((HOMELESS_TO_HOME, spell, ev.of("housed")))
     return masks
 

@@ -14,7 +14,7 @@ from scipy import stats
 from sim import costs
 from sim.config import DAYS_PER_MONTH, ROUTES, TIERS, Scenario
 from sim.recorder import STAGES
-from sim.records import Events, spans
+from sim.records import Events, spans, spell_starts
 from sim.subsidy import NO_SCHEME, SCHEMES
 
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
@@ -99,7 +99,7 @@ def _homeless_in_year(ev: Events, snap: dict) -> float:
     """Citizens homeless at some time in the first year, per citizen homeless at the start
     (VIVE: 2.5–2.7 times the point count); the inflow is calibrated against it."""
     first_year = ev.t < 365.0
-    became = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    became = spell_starts(ev)
     at_start = snap["homeless"][0]
     ever = at_start + len(np.unique(ev.cid[became & first_year]))
     return ever / at_start if at_start > 0 else math.nan
@@ -176,7 +176,7 @@ def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
     the warm-up and ended in the run; the mean and median also by need tier, income group
     (taken at the event that ends the wait) and route."""
     out: dict[str, float] = {}
-    spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    spell_start = spell_starts(ev)
     specs = [(metric, ev.of(start), ev.of(*ends)) for metric, start, ends in WAITS]
     specs += [(f"wait_{route}_days_mean", ev.of("assessment_end") & ev.where("route", route),
                ev.of(f"{route}_enter")) for route in ("botilbud", "skaev_bolig")]
@@ -184,13 +184,11 @@ def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
     for metric, start, end in specs:
         s = spans(ev, start, end, hi)
         done = s.observed & (s.start >= lo)
-        out.update(_distribution(metric, (s.end - s.start)[done]))
+        waits = s.end - s.start
+        out.update(_distribution(metric, waits[done]))
         for column, group in EQUITY:
-            for value in group:
-                mine = done & in_group(ev, column, value)[np.maximum(s.end_row, 0)]
-                for key, v in _distribution(metric, (s.end - s.start)[mine]).items():
-                    if key.endswith(("_mean", "_median")):
-                        out[f"{key}__{column}_{value}"] = v
+            masks = {value: in_group(ev, column, value) for value in group}
+            out.update(_grouped(metric, waits, done, s.end_row, column, masks))
     return out
 
 
@@ -199,7 +197,7 @@ def route_waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
     decided), and from becoming homeless to a place of one's own on each route (own home,
     botilbud, skæv bolig; by the route taken), with how many were placed on each."""
     out: dict[str, float] = {}
-    spell_start = (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")
+    spell_start = spell_starts(ev)
     arrivals = {route: ev.of(event) for route, event in PLACED_BY.items()}
     for metric, start, end, groups in (
             ("referral_to_decision_days_mean", ev.of("referred"), ev.of("assessment_end"),
@@ -210,13 +208,22 @@ def route_waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
         done = s.observed & (s.start >= lo)
         waits = s.end - s.start
         out.update(_distribution(metric, waits[done]))
-        for route, mask in groups.items():
-            mine = done & mask[np.maximum(s.end_row, 0)]
-            for key, v in _distribution(metric, waits[mine]).items():
-                if key.endswith(("_mean", "_median")):
-                    out[f"{key}__route_{route}"] = v
+        out.update(_grouped(metric, waits, done, s.end_row, "route", groups))
     for route, mask in arrivals.items():
         out[f"placed_total__route_{route}"] = float(np.count_nonzero(mask & (ev.t >= lo)))
+    return out
+
+
+def _grouped(metric: str, waits: np.ndarray, done: np.ndarray, end_rows: np.ndarray,
+             column: str, masks: dict[str, np.ndarray]) -> dict[str, float]:
+    """A wait's mean and median in each group (a row mask, read at the event that ended the
+    wait), named `<metric>__<column>_<value>`."""
+    out = {}
+    for value, mask in masks.items():
+        mine = done & mask[np.maximum(end_rows, 0)]
+        for key, v in _distribution(metric, waits[mine]).items():
+            if key.endswith(("_mean", "_median")):
+                out[f"{key}__{column}_{value}"] = v
     return out
 
 
