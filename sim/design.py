@@ -6,6 +6,7 @@ anywhere; every point is validated as a scenario before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -29,6 +30,7 @@ DEFAULT_METRICS = ("housed_per_month", "homeless_to_home_days_median", "homeless
                    "wait_assessment_days_mean", "wait_allocation_days_mean", "retention_12m",
                    "returns_to_homelessness", "cost_total_dkk")
 MAX_POINTS = 100_000
+MAX_PAIRS = 1_000_000  # points × replications
 
 
 class Factor(Frozen):
@@ -95,12 +97,13 @@ def _check_factor(method: str, where: str, factor: Factor) -> None:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A loaded design: its base scenario and every point's values and scenario."""
+    """A loaded design: its base scenario, every point's values and config hash."""
 
     design: Design
     file: Path
     base: Scenario
     values: tuple[tuple[float, ...], ...]  # one row per point, one value per factor
+    hashes: tuple[str, ...] = ()  # each point's config sha256, found when it was checked
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -109,10 +112,6 @@ class Sweep:
     @property
     def variants(self) -> Variants:
         return Variants(self.base, self.design.factors, self.design.start)
-
-    def scenario(self, point: int) -> Scenario:
-        """The scenario of one point (validated when the sweep was loaded)."""
-        return self.variants.at(self.values[point])
 
     def sha256(self) -> str:
         """Hash of the design and its resolved base: two folders with the same hash hold the
@@ -152,8 +151,7 @@ def load(path: str | Path) -> Sweep:
     start = design.start or base.run.start_date + dt.timedelta(days=math.ceil(base.run.warmup_days))
     design = design.model_copy(update={"start": start})
     sweep = Sweep(design, path, base, points(design))
-    _check_points(sweep)
-    return sweep
+    return dataclasses.replace(sweep, hashes=_check_points(sweep))
 
 
 def _describe(err: dict) -> str:
@@ -227,25 +225,28 @@ class Variants:
         return Scenario.model_validate(data)
 
 
-def _check_points(sweep: Sweep) -> None:
+def _check_points(sweep: Sweep) -> tuple[str, ...]:
     """Refuse a design whose paths are not parameters or whose points are not valid scenarios,
-    naming the factor and point."""
-    if len(sweep.values) * sweep.design.reps > MAX_POINTS * 10 or len(sweep.values) > MAX_POINTS:
+    naming the factor and point; return each point's config sha256."""
+    if len(sweep.values) * sweep.design.reps > MAX_PAIRS or len(sweep.values) > MAX_POINTS:
         raise ScenarioError(sweep.file, "factors", f"{len(sweep.values)} points × "
                             f"{sweep.design.reps} reps is more than this tool runs in one design "
-                            f"(at most {MAX_POINTS} points); split it")
+                            f"(at most {MAX_POINTS} points and {MAX_PAIRS} replications); "
+                            "split it")
     data = sweep.base.model_dump(by_alias=True)
     for i, factor in enumerate(sweep.design.factors):
         try:
             config.set_parameter(data, factor.path, 1.0, sweep.design.start, scale=True)
         except ValueError as exc:
             raise ScenarioError(sweep.file, f"factors[{i}].path", str(exc)) from None
+    hashes = []
     for point, values in enumerate(sweep.values):
         try:
-            sweep.variants.at(values)
+            hashes.append(sweep.variants.at(values).sha256())
         except ValidationError as exc:
             err = exc.errors()[0]
             shown = ", ".join(f"{p} = {v:g}" for p, v in zip(sweep.paths, values, strict=True))
             raise ScenarioError(sweep.file, "factors", f"point {point} ({shown}) is not a valid "
                                 f"scenario: {config.error_key(err['loc'])}: "
                                 f"{config.describe_error(err)}") from None
+    return tuple(hashes)

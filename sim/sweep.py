@@ -120,25 +120,25 @@ def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),
         resume: bool = False, progress: bool = True) -> Progress:
     """Run this shard's missing pairs into `out`, then, once every pair of the design is in
     the folder, write the summary, sensitivity and manifest."""
-    hashes = [sweep.scenario(p).sha256() for p in range(len(sweep.values))]
-    mine = shard.take(all_pairs(sweep))
+    pairs = all_pairs(sweep)
+    mine = shard.take(pairs)
     with executor.started() as (map_tasks, workers):
-        prepare_folder(sweep, out, hashes, mine, resume)
-        todo = [pair for pair in mine if not is_complete(out, pair, hashes[pair.point], sweep)]
-        state = Progress(found=len(mine) - len(todo), total=len(all_pairs(sweep)))
+        prepare_folder(sweep, out, mine, resume)
+        todo = [pair for pair in mine if not is_complete(out, pair, sweep)]
+        state = Progress(found=len(mine) - len(todo), total=len(pairs))
         bar = tqdm(total=len(mine), initial=state.found, desc=f"sweep {sweep.design.name}",
                    unit="rep", disable=not progress, dynamic_ncols=True, smoothing=0.1)
         try:
             for _, done in map_tasks(run_task, tasks(sweep, todo, workers)):
                 for point, rep, metrics in done:
-                    write_metrics(out, sweep, Pair(point, rep), hashes[point], metrics)
+                    write_metrics(out, sweep, Pair(point, rep), metrics)
                     state.ran += 1
                     bar.update()
         except KeyboardInterrupt:
             state.interrupted = True
         finally:
             bar.close()
-    missing = [pair for pair in all_pairs(sweep) if not metrics_path(out, pair).is_file()]
+    missing = [pair for pair in pairs if not metrics_path(out, pair).is_file()]
     state.done = state.total - len(missing)
     state.complete = not missing and not state.interrupted
     if state.complete:
@@ -161,8 +161,7 @@ def tasks(sweep: Sweep, pairs: list[Pair], workers: int) -> Iterator[Task]:
 # --- the folder ---------------------------------------------------------------------------------
 
 
-def prepare_folder(sweep: Sweep, out: Path, hashes: list[str], mine: list[Pair],
-                   resume: bool) -> None:
+def prepare_folder(sweep: Sweep, out: Path, mine: list[Pair], resume: bool) -> None:
     """Check the folder holds nothing but this sweep (and, without resume, none of this
     shard's pairs), clear files a killed run left half written, and write the points table
     (the same from every shard)."""
@@ -179,15 +178,15 @@ def prepare_folder(sweep: Sweep, out: Path, hashes: list[str], mine: list[Pair],
         raise SweepError(f"{out}: --out: the folder holds other files; choose a new folder")
     for leftover in out.rglob(".*.tmp"):
         leftover.unlink(missing_ok=True)
-    results.write_parquet(points, points_table(sweep, hashes), sweep_metadata(sweep))
+    results.write_parquet(points, points_table(sweep), sweep_metadata(sweep))
 
 
-def points_table(sweep: Sweep, hashes: list[str]) -> pa.Table:
+def points_table(sweep: Sweep) -> pa.Table:
     """One row per point: its id, every factor's value, and its scenario's sha256."""
     columns = {"point": pa.array(range(len(sweep.values)), pa.int64())}
     for i, path in enumerate(sweep.paths):
         columns[path] = pa.array([row[i] for row in sweep.values], pa.float64())
-    columns["config_sha256"] = pa.array(hashes, pa.string())
+    columns["config_sha256"] = pa.array(sweep.hashes, pa.string())
     return pa.table(columns)
 
 
@@ -196,22 +195,22 @@ def sweep_metadata(sweep: Sweep, **extra: str) -> dict[str, str]:
             "design_sha256": sweep.sha256(), "sim_version": __version__, **extra}
 
 
-def is_complete(out: Path, pair: Pair, sha: str, sweep: Sweep) -> bool:
+def is_complete(out: Path, pair: Pair, sweep: Sweep) -> bool:
     """A pair is complete when its file exists (files are renamed into place only when whole)
     and was made from the same scenario and seed."""
     path = metrics_path(out, pair)
     if not path.is_file():
         return False
     meta = pq.read_schema(path).metadata
-    return (meta.get(b"config_sha256") == sha.encode()
+    return (meta.get(b"config_sha256") == sweep.hashes[pair.point].encode()
             and meta.get(b"seed") == str(sweep.design.seed).encode())
 
 
-def write_metrics(out: Path, sweep: Sweep, pair: Pair, sha: str,
-                  metrics: dict[str, float]) -> None:
+def write_metrics(out: Path, sweep: Sweep, pair: Pair, metrics: dict[str, float]) -> None:
     table = pa.table({"metric": pa.array(list(metrics), pa.string()),
                       "value": pa.array(list(metrics.values()), pa.float64())})
-    meta = sweep_metadata(sweep, point=str(pair.point), rep=str(pair.rep), config_sha256=sha)
+    meta = sweep_metadata(sweep, point=str(pair.point), rep=str(pair.rep),
+                          config_sha256=sweep.hashes[pair.point])
     results.write_parquet(metrics_path(out, pair), table, meta)
 
 
