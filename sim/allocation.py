@@ -28,7 +28,7 @@ import math
 from collections.abc import Iterator
 
 from sim import support
-from sim.capacity import value_at
+from sim.capacity import StepTable
 from sim.population import close_spell
 from sim.subsidy import NO_SCHEME, SCHEMES
 
@@ -63,6 +63,8 @@ class Nominated:
         """Citizens of the groups for which keep(rooms_needed, affordable_rent) holds, in the
         order they were put forward."""
         chosen = [group for key, group in self.groups.items() if group and keep(*key)]
+        if len(chosen) == 1:
+            return iter(chosen[0])  # a group is in order already: no merge needed
         return heapq.merge(*chosen, key=lambda c: c.queue_order)
 
 
@@ -79,6 +81,12 @@ class Allocation:
         self.seen = dict.fromkeys(self.share, 0)
         self.given = dict.fromkeys(self.share, 0)
         self.subsidised: dict[tuple[str, int], int] = {}  # (scheme, year) -> dwellings used
+        self.schemes = []  # (scheme, its dwellings per year, its largest monthly subsidy)
+        for name in SCHEMES:
+            scheme = getattr(city.cfg.subsidy, name)
+            self.schemes.append((name, StepTable(scheme.dwellings_per_year, city.start),
+                                 scheme.max_dkk_per_month))
+        self._year = (0, 0, 0)  # a year's first day, the next year's first day, the year
         self.queue = Nominated()
 
     def start(self) -> None:
@@ -118,17 +126,21 @@ class Allocation:
 
     def open_schemes(self) -> list[tuple[str, float]]:
         """(scheme, largest monthly subsidy) for the schemes with a dwelling left this year."""
-        city, year = self.city, self.year()
-        out = []
-        for name in SCHEMES:
-            scheme = getattr(city.cfg.subsidy, name)
-            per_year = value_at(scheme.dwellings_per_year, city.env.now, city.start)
-            if per_year - self.subsidised.get((name, year), 0) >= 1:
-                out.append((name, scheme.max_dkk_per_month))
-        return out
+        now, year = self.city.env.now, self.year()
+        return [(name, largest) for name, per_year, largest in self.schemes
+                if per_year.at(now) - self.subsidised.get((name, year), 0) >= 1]
 
     def year(self) -> int:
-        return (self.city.start + dt.timedelta(days=int(self.city.env.now))).year
+        """The calendar year of the current day (kept while the day is in it: this runs for
+        every vacancy)."""
+        day = int(self.city.env.now)
+        first, following, year = self._year
+        if not first <= day < following:
+            start = self.city.start
+            year = (start + dt.timedelta(days=day)).year
+            self._year = ((dt.date(year, 1, 1) - start).days,
+                          (dt.date(year + 1, 1, 1) - start).days, year)
+        return year
 
     def offer(self, dept: int, rooms: int, rent: float):
         """Offer the dwelling down the queue; return (citizen who accepts, scheme) or (None, …)."""

@@ -10,6 +10,7 @@ on a `Clock` a request that is granted at once and yielded at once needs no even
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -161,13 +162,23 @@ class Pool:
                 event.succeed()
 
 
+class StepTable:
+    """Dated steps as days after a run start, for lookups on the hot path (no date arithmetic)."""
+
+    __slots__ = ("days", "values")
+
+    def __init__(self, steps: tuple[Step, ...], start) -> None:
+        self.days = [float((step.start - start).days) for step in steps]
+        self.values = [step.value for step in steps]
+
+    def at(self, day: float) -> float:
+        """The value in force on `day` (the first step's before any date)."""
+        return self.values[max(bisect_right(self.days, day) - 1, 0)]
+
+
 def value_at(steps: tuple[Step, ...], day: float, start) -> float:
     """The step value in force `day` days after `start` (the first step before any date)."""
-    value = steps[0].value
-    for step in steps:
-        if (step.start - start).days <= day:
-            value = step.value
-    return value
+    return StepTable(steps, start).at(day)
 
 
 def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:

@@ -7,7 +7,7 @@ import math
 
 from sim import shelter, support
 from sim.assessment import choose
-from sim.capacity import step_days, value_at
+from sim.capacity import StepTable, step_days
 from sim.citizen import ARRIVAL_DRAWS, Citizen
 from sim.config import DAYS_PER_MONTH
 from sim.rng import exp1
@@ -89,12 +89,13 @@ def inflow(city):
     so the same draws give the same arrival times wherever two scenarios' rates agree.
     """
     env, steps, start = city.env, city.cfg.population.inflow_per_month, city.start
+    monthly = StepTable(steps, start)
     changes = [day for day, _ in step_days(steps, start)] + [math.inf]
     while True:
         budget = city.dur(1.0, city.draw["arrival"]())
         t = env.now
         while True:
-            rate = value_at(steps, t, start) / DAYS_PER_MONTH
+            rate = monthly.at(t) / DAYS_PER_MONTH
             change = next(day for day in changes if day > t)
             if rate > 0 and t + budget / rate <= change:
                 t += budget / rate

@@ -116,9 +116,15 @@ class Recorder:
 
     def vacancy(self, dept: int, quota_share: float, allocated_to: str, cid: int | None,
                 rooms: int, rent: float, scheme: str) -> None:
-        row = (self.env.now, dept, quota_share, allocated_to, cid, rooms, rent, scheme)
-        for col, value in zip(self._vac, row, strict=True):
-            col.append(value)
+        t, dp, share, to, who, rm, rn, sc = self._vac  # as in `emit`: one append per column
+        t.append(self.env._now)
+        dp.append(dept)
+        share.append(quota_share)
+        to.append(allocated_to)
+        who.append(cid)
+        rm.append(rooms)
+        rn.append(rent)
+        sc.append(scheme)
 
     # --- snapshots ---------------------------------------------------------------------
 
