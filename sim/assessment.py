@@ -19,9 +19,8 @@ WAITING_STAGE = {
 def choose(shares, u: float) -> str:
     """The category whose cumulative share first exceeds u (shares in declared order)."""
     total = 0.0
-    names = type(shares).model_fields
-    for name in names:
-        total += getattr(shares, name)
+    for name, share in vars(shares).items():  # a model's fields, in declared order
+        total += share
         if u < total:
             return name
     return name  # u within rounding of 1: the last category
