@@ -4,17 +4,19 @@ Scales the baseline by 1, 4 and 16 — population, inflow, shelter beds, every s
 residential places, dwellings and subsidised dwellings together, so that per citizen nothing
 changes — and
 runs one replication of each. Linear means wall time / (scale × wall time at scale 1) within
-1 ± 0.15. Usage: python benchmarks/scaling.py [--years 2] [--repeat 3] [--scales 1 4 16]
+1 ± 0.15. Beside it, the bare heapq loop of `replication.py` with the same events and as many
+pending: how much of the growth a heap of that size costs by itself.
+Usage: python benchmarks/scaling.py [--years 2] [--repeat 3] [--scales 1 4 16]
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
+from replication import heapq_floor, run_once
+
 from sim import config
-from sim.city import City
 from sim.config import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,14 +44,6 @@ def scaled(cfg: Scenario, factor: int) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def run_once(cfg: Scenario) -> tuple[float, int]:
-    start = time.perf_counter()
-    city = City(cfg, 1, 0)
-    city.run()
-    city.rec.tables()
-    return time.perf_counter() - start, next(city.env._eid)  # SimPy's event counter (private)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=2.0)
@@ -58,16 +52,19 @@ def main() -> None:
     args = parser.parse_args()
     base = config.load(ROOT / "scenarios" / "baseline.toml").with_years(args.years)
     print(f"baseline scaled, {args.years:g} years after warm-up, best of {args.repeat}")
-    print(f"{'scale':>5} {'wall s':>8} {'events':>10} {'µs/event':>9} {'vs linear':>10}")
-    unit = None
+    print(f"{'scale':>5} {'wall s':>8} {'events':>10} {'pending':>8} {'µs/event':>9} "
+          f"{'vs linear':>10}   {'floor µs/event':>14} {'floor vs linear':>15}")
+    unit = floor_unit = None
     for factor in args.scales:
         cfg = scaled(base, factor)
-        wall, events = min(run_once(cfg) for _ in range(args.repeat))
+        wall, events, _, pending = min(run_once(cfg, 1) for _ in range(args.repeat))
+        floor = min(heapq_floor(events, round(pending)) for _ in range(args.repeat))
         unit = unit or wall / factor
-        ratio = wall / (factor * unit)
+        floor_unit = floor_unit or floor / factor
+        ratio, floor_ratio = wall / (factor * unit), floor / (factor * floor_unit)
         verdict = "linear" if abs(ratio - 1) <= TOLERANCE else "NOT linear"
-        print(f"{factor:>5} {wall:8.2f} {events:10,d} {wall / events * 1e6:9.2f} {ratio:9.2f}x"
-              f"  {verdict}")
+        print(f"{factor:>5} {wall:8.2f} {events:10,d} {pending:8,.0f} {wall / events * 1e6:9.2f} "
+              f"{ratio:9.2f}x  {floor / events * 1e6:14.2f} {floor_ratio:14.2f}x  {verdict}")
 
 
 if __name__ == "__main__":
