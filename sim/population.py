@@ -4,6 +4,7 @@ those who leave by themselves (moved away, died, found housing on their own)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from sim import shelter, support
 from sim.assessment import choose
@@ -110,21 +111,22 @@ def inflow(city):
         city.start_life(c, "arrival")
 
 
-def exit_clock(city, c, spell: int):
-    """Process: leave by themselves once the spell's share of the exit hazard is spent."""
-    rate = city.cfg.population.self_exit_per_year / 365.0
-    yield city.env.timeout((c.exit_budget - c.exit_hazard_used) / rate)
-    if c.spell == spell and c.homeless_open:
-        leave_by_themselves(city, c)
-
-
 def open_spell(city, c) -> None:
-    """A homeless spell begins: the citizen may leave by themselves until it closes."""
+    """A homeless spell begins: the citizen may leave by themselves until it closes, once the
+    spell's share of the exit hazard is spent. A timer with a callback, not a process: most
+    timers find the spell closed, and a process would cost two more events each."""
     c.spell += 1
     c.homeless_open = True
     c.spell_start = city.env.now
-    if city.cfg.population.self_exit_per_year / 365.0 > 0:  # a tiny rate can underflow to 0
-        city.env.process(exit_clock(city, c, c.spell))
+    rate = city.cfg.population.self_exit_per_year / 365.0
+    if rate > 0:  # a tiny rate can underflow to 0
+        timer = city.env.timeout((c.exit_budget - c.exit_hazard_used) / rate)
+        timer.callbacks.append(partial(_exit_due, city, c, c.spell))
+
+
+def _exit_due(city, c, spell: int, _timer) -> None:
+    if c.spell == spell and c.homeless_open:
+        leave_by_themselves(city, c)
 
 
 def close_spell(city, c) -> None:
