@@ -168,6 +168,7 @@ class Process(simpy.Process):
 
     def _end(self, ok: bool, value) -> None:
         """The generator returned or raised: trigger the process event."""
+        self._wake = None  # it refers to the process: without this, a cycle the paused GC keeps
         self._ok, self._value = ok, value
         if self.callbacks or not ok:
             self.env.schedule(self)  # a waiter, or a failure that must crash the run

@@ -3,6 +3,9 @@ needs no event unless someone waits for it."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 import simpy
 
@@ -121,3 +124,32 @@ def test_near_far_and_never_due_events_keep_simpys_order():
     got = trace(Clock())
     assert got == trace(simpy.Environment())
     assert ("never" not in {name for _, name in got}) and len(got) == 4 + 50 + 3
+
+
+def test_a_finished_process_is_freed_without_the_garbage_collector():
+    """A replication pauses the cyclic collector, so a process that ends must leave no cycle
+    behind: each one would stay in memory until the run is over."""
+    env = Clock()
+
+    def brief():
+        yield env.timeout(1)
+
+    def interrupted():
+        try:
+            yield env.timeout(5)
+        except simpy.Interrupt:
+            return
+
+    done, stopped = env.process(brief()), env.process(interrupted())
+    env.run(until=2)
+    stopped.interrupt("stop")
+    env.run(until=3)
+    gone = [weakref.ref(done), weakref.ref(stopped)]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del done, stopped
+        assert [ref() for ref in gone] == [None, None]
+    finally:
+        if collecting:
+            gc.enable()
