@@ -74,9 +74,10 @@ def git_commit() -> str | None:
 
 
 def manifest(scenarios: list[Scenario], seed: int, reps: int, started: dt.datetime,
-             states: dict[tuple[str, int], str]) -> dict:
-    """Everything needed to reproduce and audit the run."""
-    return {
+             states: dict[tuple[str, int], str] | None = None) -> dict:
+    """Everything needed to reproduce and audit the run; with `states`, how each replication
+    ended (a sweep keeps its own account of pairs instead)."""
+    body = {
         "sim_version": __version__,
         "git_commit": git_commit(),
         "python": platform.python_version(),
@@ -87,6 +88,8 @@ def manifest(scenarios: list[Scenario], seed: int, reps: int, started: dt.dateti
         "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "scenarios": [{"name": s.name, "config_sha256": s.sha256(),
                        "config": s.model_dump(mode="json", by_alias=True)} for s in scenarios],
-        "replications": [{"scenario": name, "rep": rep, "state": state}
-                         for (name, rep), state in sorted(states.items())],
     }
+    if states is not None:
+        body["replications"] = [{"scenario": name, "rep": rep, "state": state}
+                                for (name, rep), state in sorted(states.items())]
+    return body

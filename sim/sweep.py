@@ -268,8 +268,7 @@ def _any_year(metric: str) -> str:
 
 def manifest(sweep: Sweep, state: Progress, shard: Shard, executor: Executor) -> dict:
     """What the folder holds and how this run made it."""
-    body = results.manifest([sweep.base], sweep.design.seed, sweep.design.reps, state.started, {})
-    del body["replications"]
+    body = results.manifest([sweep.base], sweep.design.seed, sweep.design.reps, state.started)
     return {**body, "design": {"file": str(sweep.file), "sha256": sweep.sha256(),
                                **sweep.design.model_dump(mode="json", by_alias=True)},
             "points": len(sweep.values), "pairs": state.total,
