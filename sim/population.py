@@ -125,6 +125,7 @@ def open_spell(city, c) -> None:
 
 
 def _exit_due(city, c, spell: int, _timer) -> None:
+    """The exit timer fired: leave by themselves if that spell is still open."""
     if c.spell == spell and c.homeless_open:
         leave_by_themselves(city, c)
 
