@@ -97,17 +97,10 @@ class Pool:
 
     def request(self, units: float = 1.0) -> simpy.Event:
         """An event that fires when `units` are granted; the caller must release them."""
-        event = self.env.event()
-        if not self._waiting and self.busy + units <= self.capacity + EPS:
-            self.busy += units
-            _grant(event)
-        else:
-            if not self._waiting:
-                self._queue.clear()  # only withdrawn entries are left
-            entry = [event, units, True]
-            self._queue.append(entry)
-            self._waiting[event] = entry
-        return event
+        if self._waiting or self.busy + units > self.capacity + EPS:
+            return self._wait(units)
+        self.busy += units
+        return _granted(self.env)
 
     def acquire(self, units: float = 1.0) -> simpy.Event:
         """As `request`, for a process that yields the event at once.
@@ -117,14 +110,25 @@ class Pool:
         before it: the process may go straight on. It gets an event already processed, and the
         order of everything else is SimPy's, exactly.
         """
+        if self._waiting or self.busy + units > self.capacity + EPS:
+            return self._wait(units)
+        self.busy += units
         env = self.env
-        if self._clock and env.alone and not self._waiting and \
-                self.busy + units <= self.capacity + EPS:
+        if self._clock and env.alone:
             due = env._queue  # inlined env.nothing_due_now(): this is the hot path
             if not due or due[0][0] > env._now:
-                self.busy += units
                 return env.granted
-        return self.request(units)
+        return _granted(env)
+
+    def _wait(self, units: float) -> simpy.Event:
+        """Join the line: an event that `_serve` grants in turn."""
+        event = self.env.event()
+        if not self._waiting:
+            self._queue.clear()  # only withdrawn entries are left
+        entry = [event, units, True]
+        self._queue.append(entry)
+        self._waiting[event] = entry
+        return event
 
     def free(self) -> float:
         """Units that a new request could take now."""
@@ -183,6 +187,13 @@ def _grant(event: simpy.Event) -> None:
     event._ok, event._value = True, None
     env = event.env
     heappush(env._queue, (env._now, NORMAL, next(env._eid), event))
+
+
+def _granted(env: simpy.Environment) -> simpy.Event:
+    """A new event for units granted now."""
+    event = env.event()
+    _grant(event)
+    return event
 
 
 def value_at(steps: tuple[Step, ...], day: float, start) -> float:
