@@ -34,7 +34,7 @@ class City:
 
     def __init__(self, cfg: Scenario, seed: int, rep: int) -> None:
         self.cfg = cfg
-        self.env = env = Clock()
+        self.env = env = Clock(window=1.0)  # the heap holds one day of events, not all pending
         self.start = cfg.run.start_date
         self.draw = Streams(seed, rep)
         self.dur = Durations(cfg.run.duration_distribution)

@@ -46,8 +46,12 @@ def trace(env) -> list[tuple[float, str]]:
     return log
 
 
-def test_same_order_as_simpy():
-    assert trace(Clock()) == trace(simpy.Environment())
+WINDOWS = [None, 0.5, 1.0, 16.0]  # one heap as SimPy, and later events filed by window
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_same_order_as_simpy(window):
+    assert trace(Clock(window=window)) == trace(simpy.Environment())
 
 
 def test_run_to_a_time_stops_there():
@@ -101,10 +105,11 @@ def test_acquire_outside_the_loop_is_a_plain_request():
     assert pool.acquire() is not env.granted
 
 
-def test_near_far_and_never_due_events_keep_simpys_order():
-    """Events near, far, at the same time and at infinity (a rate of nearly zero) come in SimPy's
-    order, and the one at infinity never comes."""
-    window = 14.0
+@pytest.mark.parametrize("window", WINDOWS)
+def test_near_far_and_never_due_events_keep_simpys_order(window):
+    """Events near, far, at the same time, on a window's edge and at infinity (a rate of nearly
+    zero) come in SimPy's order, and the one at infinity never comes."""
+    span = 16.0
 
     def trace(env) -> list:
         seen = []
@@ -114,14 +119,14 @@ def test_near_far_and_never_due_events_keep_simpys_order():
                 yield env.timeout(delay)
                 seen.append((env.now, name))
 
-        env.process(proc("far", [3 * window, 0.0, window / 2, 10 * window]))
+        env.process(proc("far", [3 * span, 0.0, span / 2, 10 * span]))
         env.process(proc("near", [1.0] * 50))
-        env.process(proc("edge", [window, window, 2 * window]))
+        env.process(proc("edge", [span, span, 2 * span]))
         env.process(proc("never", [float("inf")]))
-        env.run(until=20 * window)
+        env.run(until=20 * span)
         return seen
 
-    got = trace(Clock())
+    got = trace(Clock(window=window))
     assert got == trace(simpy.Environment())
     assert ("never" not in {name for _, name in got}) and len(got) == 4 + 50 + 3
 
@@ -153,3 +158,47 @@ def test_a_finished_process_is_freed_without_the_garbage_collector():
     finally:
         if collecting:
             gc.enable()
+
+
+def test_step_and_peek_take_events_from_later_windows():
+    """Stepping by hand, as a replication settles its start, reaches events filed under later
+    windows, and a clock with nothing left says so as SimPy does."""
+    env = Clock(window=1.0)
+    seen = []
+
+    def proc():
+        for delay in (0.25, 3.5, 0.0, 40.0):
+            yield env.timeout(delay)
+            seen.append(env.now)
+
+    env.process(proc())
+    assert env.pending == 1 and env.peek() == 0.0
+    times = []
+    while env.peek() < float("inf"):
+        times.append(env.peek())
+        env.step()
+    assert seen == [0.25, 3.75, 3.75, 43.75]
+    assert times == [0.0, 0.25, 3.75, 3.75, 43.75] and env.pending == 0
+    with pytest.raises(simpy.core.EmptySchedule):
+        env.step()
+
+
+@pytest.mark.parametrize("window", [0.0, -1.0, 3.0, 0.3])
+def test_a_window_must_be_a_positive_power_of_two(window):
+    with pytest.raises(ValueError, match="power of two"):
+        Clock(window=window)
+
+
+def test_a_later_windows_events_come_out_in_time_order():
+    """A window's events are filed in the order they were scheduled, not in time order."""
+    env = Clock(window=1.0)
+    seen = []
+
+    def proc(delay):
+        yield env.timeout(delay)
+        seen.append(delay)
+
+    for delay in (5.75, 5.25, 5.5, 5.0, 6.0):
+        env.process(proc(delay))
+    env.run()
+    assert seen == [5.0, 5.25, 5.5, 5.75, 6.0]
