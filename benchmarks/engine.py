@@ -7,6 +7,8 @@ is run by
 - ``pool``: the project's resource layer (`sim.capacity.Pool` on a `sim.clock.Clock`), driven as
   the model drives it: one process per customer, acquire → yield → timeout → release;
 - ``simpy``: idiomatic SimPy, `simpy.Resource` with `with res.request() as req`;
+- ``servers``: SimPy without resources: c server processes per station take customers from a
+  deque and hand them on (the issue's "about 3x the floor" design, a yardstick for the pool);
 - ``ciw``: Ciw's network simulator;
 - ``heapq``: a bare event loop on `heapq`, the floor for pure Python.
 
@@ -105,6 +107,46 @@ def run_simpy(net: Network) -> list[float]:
     return waits
 
 
+def run_servers(net: Network) -> list[float]:
+    """SimPy with c server processes per station taking customers from the station's deque;
+    an idle server waits on an event that the next arrival at its station triggers."""
+    env = simpy.Environment()
+    n = len(net.servers)
+    queues: list[deque] = [deque() for _ in range(n)]
+    idle: list[list[simpy.Event]] = [[] for _ in range(n)]
+    waits = [0.0] * n
+
+    def join(k: int, i: int) -> None:
+        queues[k].append((i, env.now))
+        if idle[k]:
+            idle[k].pop().succeed()
+
+    def server(k: int):
+        queue = queues[k]
+        while True:
+            while not queue:
+                wake = env.event()
+                idle[k].append(wake)
+                yield wake
+            i, arrived = queue.popleft()
+            waits[k] += env.now - arrived
+            yield env.timeout(net.service[i][k])
+            if k + 1 < n:
+                join(k + 1, i)
+
+    def source():
+        for i, gap in enumerate(net.gaps):
+            yield env.timeout(gap)
+            join(0, i)
+
+    for k, c in enumerate(net.servers):
+        for _ in range(c):
+            env.process(server(k))
+    env.process(source())
+    env.run()
+    return waits
+
+
 def run_ciw(net: Network) -> list[float]:
     """Ciw's network simulator, reading the same table through custom distributions."""
     import ciw
@@ -175,7 +217,8 @@ def run_heapq(net: Network) -> list[float]:
 
 
 ENGINES: dict[str, Callable[[Network], list[float]]] = {
-    "pool": run_pool, "simpy": run_simpy, "ciw": run_ciw, "heapq": run_heapq,
+    "pool": run_pool, "simpy": run_simpy, "servers": run_servers, "ciw": run_ciw,
+    "heapq": run_heapq,
 }
 
 
