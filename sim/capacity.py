@@ -24,61 +24,6 @@ from sim.config import Step
 EPS = 1e-9
 
 
-class Line:
-    """A first-come, first-served line that anyone may leave at any time, in constant time.
-
-    Entries are keys (each in the line at most once) with a value. Leaving marks the entry; the
-    marked entries are dropped when they reach the front, so a long line with many leaving does
-    not cost a scan per departure (it did: run time grew with the square of the city's size).
-    """
-
-    __slots__ = ("_entries", "_where")
-
-    def __init__(self) -> None:
-        self._entries: deque[list] = deque()  # [key, value, still in line]
-        self._where: dict = {}  # key → its entry
-
-    def append(self, key, value=None) -> None:
-        self._trim()
-        entry = [key, value, True]
-        self._entries.append(entry)
-        self._where[key] = entry
-
-    def remove(self, key) -> None:
-        """Take `key` out of the line (KeyError if it is not in it)."""
-        self._where.pop(key)[2] = False
-
-    def first(self) -> tuple:
-        """(key, value) at the front."""
-        self._trim()
-        key, value, _ = self._entries[0]
-        return key, value
-
-    def popleft(self) -> tuple:
-        """Remove and return (key, value) at the front."""
-        key, value = self.first()
-        self._entries.popleft()
-        del self._where[key]
-        return key, value
-
-    def __contains__(self, key) -> bool:
-        return key in self._where
-
-    def __len__(self) -> int:
-        return len(self._where)
-
-    def __iter__(self):
-        """Keys in line order; the line may change only just before the iteration stops."""
-        for key, _, present in self._entries:
-            if present:
-                yield key
-
-    def _trim(self) -> None:
-        entries = self._entries
-        while entries and not entries[0][2]:
-            entries.popleft()
-
-
 class Pool:
     """Capacity units handed out first come, first served."""
 
@@ -89,10 +34,10 @@ class Pool:
         self.name = name
         self.capacity = capacity
         self.busy = 0.0
-        # A Line written out for speed: [event, units, still waiting] in order of request, and
-        # event → entry for the requests still waiting (a withdrawal only marks its entry).
-        self._queue: deque[list] = deque()
-        self._waiting: dict[simpy.Event, list] = {}
+        # The requests' events in order, each carrying its `units` (None once withdrawn: a
+        # withdrawal only marks it, so it costs no scan), and how many still wait.
+        self._queue: deque[simpy.Event] = deque()
+        self._waiting = 0
         self._clock = isinstance(env, Clock)  # a plain SimPy environment gets no shortcut
 
     def request(self, units: float = 1.0) -> simpy.Event:
@@ -123,11 +68,11 @@ class Pool:
     def _wait(self, units: float) -> simpy.Event:
         """Join the line: an event that `_serve` grants in turn."""
         event = self.env.event()
+        event.units = units
         if not self._waiting:
-            self._queue.clear()  # only withdrawn entries are left
-        entry = [event, units, True]
-        self._queue.append(entry)
-        self._waiting[event] = entry
+            self._queue.clear()  # only withdrawn requests are left
+        self._queue.append(event)
+        self._waiting += 1
         return event
 
     def free(self) -> float:
@@ -144,7 +89,10 @@ class Pool:
         if event.triggered:
             self.release(units)
             return
-        self._waiting.pop(event)[2] = False
+        if event.units is None:
+            raise ValueError(f"{self.name}: a request withdrawn twice")
+        event.units = None
+        self._waiting -= 1
         self._serve()
 
     def set_capacity(self, capacity: float) -> None:
@@ -153,17 +101,17 @@ class Pool:
 
     @property
     def queue_length(self) -> int:
-        return len(self._waiting)
+        return self._waiting
 
     def _serve(self) -> None:
-        queue, waiting = self._queue, self._waiting
-        while waiting:
-            event, units, present = queue[0]
-            if present and self.busy + units > self.capacity + EPS:
+        queue = self._queue
+        while self._waiting:
+            units = queue[0].units
+            if units is not None and self.busy + units > self.capacity + EPS:
                 return
-            queue.popleft()
-            if present:
-                del waiting[event]
+            event = queue.popleft()
+            if units is not None:
+                self._waiting -= 1
                 self.busy += units
                 _grant(event)
 

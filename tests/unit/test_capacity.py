@@ -71,6 +71,17 @@ def test_cancel_a_waiting_request(env):
     assert pool.busy == 1
 
 
+def test_a_request_withdrawn_twice_is_refused(env):
+    """Withdrawing twice would count one waiter out twice and let the queue be skipped."""
+    pool = Pool(env, "beds", 1)
+    pool.request()
+    gone, stays = pool.request(), pool.request()
+    pool.cancel(gone)
+    with pytest.raises(ValueError, match="withdrawn twice"):
+        pool.cancel(gone)
+    assert pool.queue_length == 1 and not stays.triggered
+
+
 def test_cancel_a_granted_request_releases_it(env):
     pool = Pool(env, "support", 3)
     held = pool.request(2.5)
