@@ -2,7 +2,8 @@
 
 Prints wall time, SimPy events processed per second, recorded citizen events per second, the
 ratio to a bare heapq event loop that processes as many events with a heap as large as the
-model's (the floor for pure Python), and the process's peak memory.
+model's (the floor for pure Python), and the peak memory of a replication's process. Each run
+has its own process.
 Usage: python benchmarks/replication.py [--years 10] [--repeat 3] [--scenario FILE]
 """
 
@@ -10,28 +11,37 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
+import json
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from sim import config
 from sim.city import City
 
 ROOT = Path(__file__).resolve().parent.parent
+# Counting the pending events walks the clock's list for every later day (thousands): at every
+# daily snapshot that was 10 % of a replication's time, so it is sampled about monthly.
+SAMPLE_EVERY = 30
 
 
 def run_once(cfg, seed: int) -> tuple[float, int, int, float]:
     """Wall seconds, SimPy events scheduled, citizen events recorded, and the mean number of
-    events pending in the queue (sampled at every snapshot) of one replication."""
+    events pending (sampled at every SAMPLE_EVERY-th snapshot) of one replication."""
     start = time.perf_counter()
     city = City(cfg, seed, 0)
     pending = []
-    snapshot = city.rec.snapshot
+    snapshot, snapshots = city.rec.snapshot, itertools.count()
 
     def sampled() -> None:
-        pending.append(city.env.pending)
+        if next(snapshots) % SAMPLE_EVERY == 0:
+            pending.append(city.env.pending)
         snapshot()
 
     city.rec.snapshot = sampled
@@ -57,20 +67,41 @@ def heapq_floor(events: int, pending: int, seed: int = 1) -> float:
     return time.perf_counter() - start
 
 
+def in_new_process(script: str, *args) -> list:
+    """What `script args` prints as JSON, run in a new interpreter: every run then starts from
+    the same memory state (a run after another reuses the memory it freed, scattered)."""
+    out = subprocess.run([sys.executable, script, *map(str, args)], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return json.loads(out)
+
+
+def measured(cfg, seed: int) -> list:
+    """`run_once`'s figures, the heapq floor for as many events, and the peak RSS in MiB."""
+    pa.array([0])  # pyarrow imports pandas (if installed) at its first conversion: not timed
+    wall, scheduled, recorded, pending = run_once(cfg, seed)
+    floor = heapq_floor(scheduled, round(pending))
+    return [wall, scheduled, recorded, pending, floor,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.toml")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one seed, for main
     args = parser.parse_args()
     cfg = config.load(args.scenario).with_years(args.years)
-    runs = [run_once(cfg, seed) for seed in range(args.repeat)]
-    wall, scheduled, recorded, pending = min(runs)
-    floor = min(heapq_floor(scheduled, round(pending)) for _ in range(args.repeat))
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.one is not None:
+        return print(json.dumps(measured(cfg, args.one)))
+    runs = [in_new_process(__file__, "--years", args.years, "--scenario", args.scenario,
+                           "--one", seed) for seed in range(args.repeat)]
+    wall, scheduled, recorded, pending, _, _ = min(runs)
+    floor = min(run[4] for run in runs)
+    peak_mib = max(run[5] for run in runs)
     simulated = cfg.run.horizon_days / 365.25
     print(f"scenario {cfg.name}, {args.years:g} years after warm-up ({simulated:.1f} simulated), "
-          f"best of {args.repeat}")
+          f"best of {args.repeat}, each run in its own process")
     walls = ", ".join(f"{r[0]:.2f}" for r in runs)
     print(f"wall time           {wall:8.2f} s   (all runs: {walls})")
     print(f"SimPy events        {scheduled:8d}     {scheduled / wall:10,.0f} per s")

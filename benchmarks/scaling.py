@@ -2,19 +2,21 @@
 
 Scales the baseline by 1, 4 and 16 — population, inflow, shelter beds, every staff group,
 residential places, dwellings and subsidised dwellings together, so that per citizen nothing
-changes — and
-runs one replication of each. Linear means wall time / (scale × wall time at scale 1) within
-1 ± 0.15. Beside it, the bare heapq loop of `replication.py` with the same events and as many
-pending: how much of the growth a heap of that size costs by itself.
+changes — and runs one replication of each. Linear means wall time / (scale × wall time at
+scale 1) within 1 ± 0.15. Beside it, the bare heapq loop of `replication.py` with the same
+events and as many pending: how much of the growth a heap of that size costs by itself. The
+scales take turns over the repeats, so that a slow spell of a shared machine does not fall on
+one scale alone.
 Usage: python benchmarks/scaling.py [--years 2] [--repeat 3] [--scales 1 4 16]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from replication import heapq_floor, run_once
+from replication import in_new_process, measured
 
 from sim import config
 from sim.config import Scenario
@@ -44,21 +46,33 @@ def scaled(cfg: Scenario, factor: int) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def one(factor: int, years: float) -> None:
+    """Print `measured` for one replication at `factor`, as JSON (run by `in_new_process`)."""
+    cfg = scaled(config.load(ROOT / "scenarios" / "baseline.toml").with_years(years), factor)
+    print(json.dumps(measured(cfg, 1)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one scale, for main
     args = parser.parse_args()
-    base = config.load(ROOT / "scenarios" / "baseline.toml").with_years(args.years)
-    print(f"baseline scaled, {args.years:g} years after warm-up, best of {args.repeat}")
+    if args.one:
+        return one(args.one, args.years)
+    print(f"baseline scaled, {args.years:g} years after warm-up, best of {args.repeat}, "
+          "each run in its own process")
     print(f"{'scale':>5} {'wall s':>8} {'events':>10} {'pending':>8} {'µs/event':>9} "
           f"{'vs linear':>10}   {'floor µs/event':>14} {'floor vs linear':>15}")
+    runs: dict[int, list] = {factor: [] for factor in args.scales}
+    for _ in range(args.repeat):  # the scales take turns: a slow spell of the machine is shared
+        for factor in args.scales:
+            runs[factor].append(in_new_process(__file__, "--years", args.years, "--one", factor))
     unit = floor_unit = None
     for factor in args.scales:
-        cfg = scaled(base, factor)
-        wall, events, _, pending = min(run_once(cfg, 1) for _ in range(args.repeat))
-        floor = min(heapq_floor(events, round(pending)) for _ in range(args.repeat))
+        wall, events, _, pending, _, _ = min(runs[factor])
+        floor = min(run[4] for run in runs[factor])
         unit = unit or wall / factor
         floor_unit = floor_unit or floor / factor
         ratio, floor_ratio = wall / (factor * unit), floor / (factor * floor_unit)
