@@ -173,10 +173,13 @@ def test_three_shards_make_the_unsharded_sweep_without_overlap(tmp_path):
 
 
 def start(design: Path, out: Path) -> subprocess.Popen:
+    """A sweep in its own process group that a Ctrl-C reaches, as in a terminal: when the tests
+    run as a background job of a shell, SIGINT is ignored and a child would inherit that."""
     return subprocess.Popen([sys.executable, "run_sim.py", "sweep", str(design), "--out",
                              str(out), "--workers", "1", "--quiet"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_files(out: Path, count: int, process: subprocess.Popen) -> None:
