@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one scale, for main
     args = parser.parse_args()
-    if args.one:
+    if args.one is not None:
         return one(args.one, args.years)
     print(f"baseline scaled, {args.years:g} years after warm-up, best of {args.repeat}, "
           "each run in its own process")

@@ -45,7 +45,8 @@ class Clock(simpy.Environment):
 
     @property
     def pending(self) -> int:
-        """Events scheduled and not yet processed."""
+        """Events scheduled and not yet processed. It walks every later window's list: for
+        diagnostics (the benchmarks), not for the hot path."""
         return len(self._queue) + sum(map(len, self._later.values()))
 
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
