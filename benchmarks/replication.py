@@ -13,7 +13,6 @@ import argparse
 import heapq
 import itertools
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -25,7 +24,6 @@ import pyarrow as pa
 
 from sim import config
 from sim.city import City
-from sim.executors import worker_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 # Counting the pending events walks the clock's list for every later day (thousands): at every
@@ -71,10 +69,9 @@ def heapq_floor(events: int, pending: int, seed: int = 1) -> float:
 
 def in_new_process(script: str, *args) -> list:
     """What `script args` prints as JSON, run in a new interpreter: every run then starts from
-    the same memory state (a run after another reuses the memory it freed, scattered), set up
-    as the model's workers are (`worker_environment`: huge pages)."""
+    the same memory state (a run after another reuses the memory it freed, scattered)."""
     out = subprocess.run([sys.executable, script, *map(str, args)], stdout=subprocess.PIPE,
-                         env={**os.environ, **worker_environment()}, text=True, check=True).stdout
+                         text=True, check=True).stdout
     return json.loads(out)
 
 

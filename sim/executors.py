@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from multiprocessing import forkserver
 from typing import TypeVar
 
 IN_FLIGHT_PER_WORKER = 2  # one running, one waiting: workers never idle, memory stays flat
-# A worker's memory on transparent huge pages (2 MiB, not 4 KiB), through glibc's malloc, as
-# Python's own allocator cannot ask for them. A large city's pending events, processes and
-# citizens are spread over hundreds of MiB; with small pages, most reads of them also miss the
-# processor's cache of page addresses. A city 16 times the baseline takes 10-15 % less time per
-# event so (README, "Measured"). glibc has the tunable since 2.35; elsewhere nothing is set.
-HUGE_PAGES = {"PYTHONMALLOC": "malloc", "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
-HUGE_PAGES_GLIBC = (2, 35)
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -38,44 +29,6 @@ class ClusterError(Exception):
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def worker_environment() -> dict[str, str]:
-    """Variables a worker process must start with: `HUGE_PAGES` where glibc offers them, less
-    any that the user has set."""
-    try:
-        libc, version = os.confstr("CS_GNU_LIBC_VERSION").split()
-        release = tuple(int(part) for part in version.split(".")[:2])
-    except (AttributeError, ValueError, OSError):  # not glibc, or not a POSIX system
-        return {}
-    if libc != "glibc" or release < HUGE_PAGES_GLIBC:
-        return {}
-    return {name: value for name, value in HUGE_PAGES.items() if name not in os.environ}
-
-
-@contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    """This process's environment with `variables` set, for a child started meanwhile."""
-    before = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                del os.environ[name]
-            else:
-                os.environ[name] = value
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a server process that started with `worker_environment` (a fork of
-    this process would keep its allocator) and imported the model once for all of them."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "sim.city"])
-    with _environment(worker_environment()):
-        forkserver.ensure_running()  # once per process; later pools reuse the server
-    return context
 
 
 def _ignore_sigint() -> None:
@@ -94,8 +47,7 @@ def pool(fn: Callable[[Item], Result], items: Iterable[Item],
     if workers <= 1:
         yield from serial(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
-                             initializer=_ignore_sigint) as executor:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as executor:
         yield from _windowed(lambda item: executor.submit(fn, item), items, workers,
                              _first_completed)
 
@@ -144,9 +96,7 @@ def dask_client(address: str, workers: int):
     except ImportError as exc:
         raise ClusterError(f"needs the dask extra ({exc.name} is missing): "
                            "pip install -e '.[dask]'") from None
-    spawn_environment = {f"distributed.nanny.pre-spawn-environ.{name}": value
-                         for name, value in worker_environment().items()}
-    with dask_core.config.set({"distributed.worker.profile.enabled": False, **spawn_environment}):
+    with dask_core.config.set({"distributed.worker.profile.enabled": False}):
         cluster = None
         try:
             if address == "local":

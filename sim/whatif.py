@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim import config, executors, results
+from sim import config, results
 from sim.capacity import value_at
 from sim.config import Scenario, ScenarioError
 from sim.runner import Job, run_job
@@ -118,7 +119,8 @@ def execute(runs: list[Run], workers: int, progress) -> None:
     for tmp in temporary.values():
         shutil.rmtree(tmp, ignore_errors=True)
     metrics: dict[str, dict[int, dict[str, float]]] = {run.cfg.name: {} for run in runs}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=executors.worker_context()) as pool:
+    context = multiprocessing.get_context("forkserver")  # the app's server threads: no fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(run_job, Job(run.cfg, SEED, rep), temporary[run.cfg.name]):
                    (run, rep) for run in runs for rep in range(run.reps)}
         for done, future in enumerate(as_completed(futures), start=1):
