@@ -13,6 +13,7 @@ import argparse
 import heapq
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -67,11 +68,12 @@ def heapq_floor(events: int, pending: int, seed: int = 1) -> float:
     return time.perf_counter() - start
 
 
-def in_new_process(script: str, *args) -> list:
-    """What `script args` prints as JSON, run in a new interpreter: every run then starts from
-    the same memory state (a run after another reuses the memory it freed, scattered)."""
+def in_new_process(script: str, *args, environment: dict[str, str] | None = None) -> list:
+    """What `script args` prints as JSON, run in a new interpreter (with `environment` added to
+    this one's): every run then starts from the same memory state (a run after another reuses
+    the memory it freed, scattered)."""
     out = subprocess.run([sys.executable, script, *map(str, args)], stdout=subprocess.PIPE,
-                         text=True, check=True).stdout
+                         env={**os.environ, **(environment or {})}, text=True, check=True).stdout
     return json.loads(out)
 
 
