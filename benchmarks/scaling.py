@@ -6,7 +6,7 @@ changes — and runs one replication of each. Linear means wall time / (scale ×
 scale 1) within 1 ± 0.15. Beside it, the bare heapq loop of `replication.py` with the same
 events and as many pending: how much of the growth a heap of that size costs by itself. The
 scales take turns over the repeats, so that a slow spell of a shared machine does not fall on
-one scale alone.
+one scale alone; the ratio is also given per round, whose runs are closest in time.
 Usage: python benchmarks/scaling.py [--years 2] [--repeat 3] [--scales 1 4 16]
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from pathlib import Path
 
 from replication import in_new_process, measured
@@ -70,6 +71,7 @@ def main() -> None:
         for factor in args.scales:
             runs[factor].append(in_new_process(__file__, "--years", args.years, "--one", factor))
     unit = floor_unit = None
+    base = args.scales[0]
     for factor in args.scales:
         wall, events, _, pending, _, _ = min(runs[factor])
         floor = min(run[4] for run in runs[factor])
@@ -79,6 +81,12 @@ def main() -> None:
         verdict = "linear" if abs(ratio - 1) <= TOLERANCE else "NOT linear"
         print(f"{factor:>5} {wall:8.2f} {events:10,d} {pending:8,.0f} {wall / events * 1e6:9.2f} "
               f"{ratio:9.2f}x  {floor / events * 1e6:14.2f} {floor_ratio:14.2f}x  {verdict}")
+    print("vs linear within each round (its runs close in time; median, range):")
+    for factor in args.scales[1:]:
+        rounds = [(run[0] / factor) / (first[0] / base)
+                  for run, first in zip(runs[factor], runs[base], strict=True)]
+        spread = f"{min(rounds):.2f}-{max(rounds):.2f}"
+        print(f"{factor:>5} {statistics.median(rounds):9.2f}x   ({spread})")
 
 
 if __name__ == "__main__":
