@@ -1,4 +1,4 @@
-"""Benchmark: one network of M/M/c stations in tandem, run four ways in one process.
+"""Benchmark: one network of M/M/c stations in tandem, run five ways in one process.
 
 Five stations with c = 2, 3, 4, 3, 2 servers at utilisation about 0.8; customers arrive as a
 Poisson stream, visit the stations in order and wait first come, first served. The same network
@@ -12,10 +12,11 @@ is run by
 - ``ciw``: Ciw's network simulator;
 - ``heapq``: a bare event loop on `heapq`, the floor for pure Python.
 
-All four read the same inter-arrival times and the same service time for each (customer,
+All five read the same inter-arrival times and the same service time for each (customer,
 station) from one table, so with first come, first served they follow the same sample path: their
-mean waits must agree (checked), which makes the comparison fair. Prints best-of wall times and
-ratios. Usage: python benchmarks/engine.py [--customers 100000] [--repeat 3] [--skip-ciw]
+mean waits must agree (checked), which makes the comparison fair. Prints best-of wall times,
+ratios and events per customer.
+Usage: python benchmarks/engine.py [--customers 100000] [--repeat 3] [--skip-ciw]
 """
 
 from __future__ import annotations
