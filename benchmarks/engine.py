@@ -65,6 +65,11 @@ def make_network(customers: int, seed: int = 1) -> Network:
 Outcome = tuple[list[float], int | None]  # None: not counted (Ciw)
 
 
+def scheduled(env: simpy.Environment) -> int:
+    """Events the environment has scheduled, all processed once it has run out: SimPy's running
+    counter (private, benchmark only)."""
+    return next(env._eid)
+
 
 def arrivals(env, net: Network, customer):
     """Process: start customer(i) after each gap between arrivals (pool and SimPy alike)."""
@@ -89,7 +94,7 @@ def run_pool(net: Network) -> Outcome:
 
     env.process(arrivals(env, net, customer))
     env.run()
-    return waits, next(env._eid)  # SimPy's event counter (private, benchmark only)
+    return waits, scheduled(env)
 
 
 def run_simpy(net: Network) -> Outcome:
@@ -108,7 +113,7 @@ def run_simpy(net: Network) -> Outcome:
 
     env.process(arrivals(env, net, customer))
     env.run()
-    return waits, next(env._eid)  # SimPy's event counter (private, benchmark only)
+    return waits, scheduled(env)
 
 
 def run_servers(net: Network) -> Outcome:
@@ -148,7 +153,7 @@ def run_servers(net: Network) -> Outcome:
             env.process(server(k))
     env.process(source())
     env.run()
-    return waits, next(env._eid)  # SimPy's event counter (private, benchmark only)
+    return waits, scheduled(env)
 
 
 def run_ciw(net: Network) -> Outcome:

@@ -27,15 +27,14 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=2.0)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 16])
     args = parser.parse_args()
-    huge = HUGE_PAGES
     print(f"baseline scaled, {args.years:g} years after warm-up; wall s without and with "
-          f"{' '.join(f'{k}={v}' for k, v in huge.items())}")
+          f"{' '.join(f'{k}={v}' for k, v in HUGE_PAGES.items())}")
     for factor in args.scales:
         ratios = []
         for _ in range(args.pairs):
             run = ("--years", args.years, "--one", factor)
             without = in_new_process(SCALING, *run, environment={})[0]
-            with_huge = in_new_process(SCALING, *run, environment=huge)[0]
+            with_huge = in_new_process(SCALING, *run, environment=HUGE_PAGES)[0]
             ratios.append(with_huge / without)
             print(f"x{factor:<3} {without:7.2f} {with_huge:7.2f}   {with_huge / without:5.2f}")
         print(f"x{factor:<3} median ratio {statistics.median(ratios):.2f} "
