@@ -5,14 +5,18 @@ through one heap of events."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import simpy
 
 from sim import capacity, city, config
-from sim.city import run_replication
+from sim.citizen import Citizen
+from sim.city import City, run_replication
+from sim.clock import Clock, Process
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+LIVING = (City, Clock, Process, Citizen, capacity.Pool)  # what a city is made of
 
 
 def shortcuts_taken(cfg, monkeypatch) -> int:
@@ -40,3 +44,15 @@ def test_clock_gives_simpys_tables(monkeypatch):
     plain = run_replication(cfg, 3, 1)
     for name in ("events", "snapshots", "vacancies"):
         assert lean[name].equals(plain[name]), name
+
+
+def test_a_replication_frees_its_city_before_it_returns():
+    """Every city object is freed by the young collection at the end of `run_replication`: none
+    is left for the full collections that would walk it with everything else, and the collector
+    is on again as it was."""
+    cfg = config.load(SCENARIOS / "baseline.toml").with_years(0.2)
+    gc.collect()
+    run_replication(cfg, 3, 1)
+    assert gc.isenabled()
+    left = [type(o).__name__ for o in gc.get_objects() if isinstance(o, LIVING)]
+    assert left == []
