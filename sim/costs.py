@@ -10,11 +10,13 @@ Payers: the municipality (kommunen), the state (staten) and citizens (own paymen
 from __future__ import annotations
 
 import datetime as dt
+import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.capacity import value_at
+from sim.capacity import StepTable
 from sim.config import DAYS_PER_MONTH, STAFF_GROUPS, TIERS, Scenario
 from sim.records import spans
 from sim.subsidy import SCHEMES
@@ -53,19 +55,23 @@ def refundable_shelter_days(cid: np.ndarray, start: np.ndarray, end: np.ndarray,
     refundable spans."""
     last_year = (run_start + dt.timedelta(days=float(np.max(end, initial=0.0)))).year
     years = range(run_start.year + 1, last_year + 2)
-    cuts = sorted({_day(run_start, dt.date(y, 1, 1)) for y in years}
-                  | {_day(run_start, s.start) for s in cap_steps})
-    cuts_arr = np.array([*cuts, np.inf])
+    cuts = [*sorted({_day(run_start, dt.date(y, 1, 1)) for y in years}
+                    | {_day(run_start, s.start) for s in cap_steps}), math.inf]
+    caps = StepTable(cap_steps, run_start)
+    between: dict[int, tuple[int, float]] = {}  # cut number → (year, cap) until that cut
     used: dict[tuple[int, int], float] = {}
     out_stay, out_start, out_end = [], [], []
-    for i in np.lexsort((start, cid)):
-        a, b = float(start[i]), float(end[i])
+    starts, ends = np.asarray(start, float).tolist(), np.asarray(end, float).tolist()
+    citizens = cid.tolist()  # Python numbers: indexing them is faster than numpy scalars
+    for i in np.lexsort((start, cid)).tolist():
+        a, b, who = starts[i], ends[i], citizens[i]
         while a < b:
-            nxt = cuts_arr[np.searchsorted(cuts_arr, a, side="right")]
-            piece_end = min(b, nxt)
-            year = (run_start + dt.timedelta(days=int(a))).year
-            cap = value_at(cap_steps, a, run_start)
-            key = (int(cid[i]), year)
+            k = bisect_right(cuts, a)
+            piece_end = min(b, cuts[k])
+            if k not in between:  # neither the year nor the cap changes between two cuts
+                between[k] = (run_start + dt.timedelta(days=int(a))).year, caps.at(a)
+            year, cap = between[k]
+            key = (who, year)
             take = min(piece_end - a, max(0.0, cap - used.get(key, 0.0)))
             if take > 0:
                 out_stay.append(i)
