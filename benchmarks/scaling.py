@@ -70,13 +70,12 @@ def main() -> None:
     for _ in range(args.repeat):  # the scales take turns: a slow spell of the machine is shared
         for factor in args.scales:
             runs[factor].append(in_new_process(__file__, "--years", args.years, "--one", factor))
-    unit = floor_unit = None
-    base = args.scales[0]
+    base = args.scales[0]  # linear means as fast per unit of scale as this one
+    unit = min(runs[base])[0] / base
+    floor_unit = min(run[4] for run in runs[base]) / base
     for factor in args.scales:
         wall, events, _, pending, _, _ = min(runs[factor])
         floor = min(run[4] for run in runs[factor])
-        unit = unit or wall / factor
-        floor_unit = floor_unit or floor / factor
         ratio, floor_ratio = wall / (factor * unit), floor / (factor * floor_unit)
         verdict = "linear" if abs(ratio - 1) <= TOLERANCE else "NOT linear"
         print(f"{factor:>5} {wall:8.2f} {events:10,d} {pending:8,.0f} {wall / events * 1e6:9.2f} "
