@@ -262,8 +262,8 @@ def run_command(args: argparse.Namespace) -> int:
         raise BadInput("compare: needs at least two scenarios (the first is the reference)")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / stamp
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BadInput(f"{out}: --out: the folder already holds files; choose a new folder")
+    if why := results.taken(out):
+        raise BadInput(f"{out}: --out: {why}; choose a new folder")
     precision = None
     if args.precision is not None:
         if args.max_reps < args.reps:

@@ -33,6 +33,16 @@ def atomic_write(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def taken(out: Path) -> str | None:
+    """Why `out` cannot take a new run's results (a file, or a folder holding files), or None
+    if it can: results are never mixed with what was there."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return "it is a file, not a folder"
+    return "the folder holds other files" if any(out.iterdir()) else None
+
+
 def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None = None) -> None:
     if metadata:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})

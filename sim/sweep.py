@@ -174,8 +174,8 @@ def prepare_folder(sweep: Sweep, out: Path, mine: list[Pair], resume: bool) -> N
         if not resume and any(metrics_path(out, p).is_file() for p in mine):
             raise SweepError(f"{out}: --out: the folder already holds results of this sweep; "
                              "add --resume to finish it, or choose a new folder")
-    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SweepError(f"{out}: --out: the folder holds other files; choose a new folder")
+    elif why := results.taken(out):
+        raise SweepError(f"{out}: --out: {why}; choose a new folder")
     for leftover in out.rglob(".*.tmp"):
         leftover.unlink(missing_ok=True)
     results.write_parquet(points, points_table(sweep), sweep_metadata(sweep))

@@ -98,6 +98,17 @@ def test_non_empty_out_folder_is_left_alone(tmp_path):
     assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
 
 
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_out_that_is_a_file_is_left_alone(tmp_path, command):
+    out = tmp_path / "notes.txt"
+    out.write_text("mine", encoding="utf-8")
+    args = run_args(ROOT / "scenarios" / "baseline.toml", out=out) if command == "run" else \
+        ["sweep", ROOT / "scenarios" / "designs" / "staffing_grid.toml", "--out", out]
+    line = assert_refused(cli(*args), str(out), "--out")
+    assert "a file, not a folder" in line
+    assert out.read_text(encoding="utf-8") == "mine"
+
+
 def test_years_too_short_for_the_scenario(tmp_path):
     # 0.001 years rounds to no day at all: the shortened scenario is invalid, and that is the
     # user's input to fix (exit 2), not a crash
