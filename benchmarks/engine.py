@@ -35,6 +35,8 @@ from sim.capacity import Pool
 from sim.clock import Clock
 
 SERVERS = (2, 3, 4, 3, 2)
+FLOOR_GOAL = 3.0  # issue 8: the pool at most this many times the heapq floor's time
+SPEEDUP_GOALS = {"simpy": 3.5, "ciw": 10.0}  # and at least this many times faster
 UTILISATION = 0.8
 ARRIVAL_RATE = 1.0
 
@@ -242,6 +244,17 @@ def timed(engine: Callable[[Network], Outcome], net: Network, repeat: int):
     return min(walls), walls, [w / net.customers for w in waits], per_customer
 
 
+def goals(best: dict[str, float]) -> list[str]:
+    """The pool against issue 8's goals, one line each, saying whether this run meets it."""
+    pool, floor = best["pool"], best["heapq"]
+    found = [(f"{pool / floor:.2f}x the heapq floor", pool / floor <= FLOOR_GOAL,
+              f"at most {FLOOR_GOAL:g}x")]
+    found += [(f"{best[name] / pool:.2f}x faster than {name}", best[name] / pool >= goal,
+               f"at least {goal:g}x") for name, goal in SPEEDUP_GOALS.items() if name in best]
+    return [f"pool {what:30} ({'meets' if met else 'MISSES'} the goal: {goal})"
+            for what, met, goal in found]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -268,6 +281,7 @@ def main() -> None:
         # same random numbers and first come, first served: the same sample path
         assert np.allclose(means, reference, rtol=1e-9), (name, means, reference.tolist())
     print("mean waits agree in every engine (same sample path)")
+    print("\n".join(goals({name: result[0] for name, result in results.items()})))
 
 
 if __name__ == "__main__":
