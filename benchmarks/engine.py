@@ -80,10 +80,11 @@ def arrivals(env, net: Network, customer):
         env.process(customer(i))
 
 
-def run_pool(net: Network) -> Outcome:
-    """The project's resource layer, driven exactly as the model drives it."""
+def run_pool(net: Network, kind: type[Pool] = Pool) -> Outcome:
+    """The project's resource layer (or a `kind` of pool derived from it), driven exactly as the
+    model drives it."""
     env = Clock()
-    pools = [Pool(env, f"station{k}", c) for k, c in enumerate(net.servers)]
+    pools = [kind(env, f"station{k}", c) for k, c in enumerate(net.servers)]
     waits = [0.0] * len(pools)
 
     def customer(i: int):
