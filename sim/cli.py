@@ -371,11 +371,9 @@ def validate_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     if not (args.folder / "summary.parquet").is_file():
         raise BadInput(f"{args.folder}: summary.parquet: not a result folder (no summary.parquet)")
-    from sim import report, sweep_report
+    from sim import sweep_report
 
-    build = sweep_report.build_report if sweep_report.is_sweep(args.folder) \
-        else report.build_report
-    print(build(args.folder))
+    print(sweep_report.build_any(args.folder))
     if args.png is not None:
         from sim import images  # kaleido is imported only when images are drawn
 

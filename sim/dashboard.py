@@ -211,11 +211,9 @@ def folder_view(folder: str | None) -> list:
     if not (path / "summary.parquet").is_file() or not (path / "manifest.json").is_file():
         return [html.P(f"{folder}: not a result folder (no summary.parquet and manifest.json)",
                        className="message")]
-    sweep = sweep_report.is_sweep(path)
-    sections = sweep_report.sections if sweep else report.sections
-    what = "Sweep folder" if sweep else "Result folder"
+    what = "Sweep folder" if sweep_report.is_sweep(path) else "Result folder"
     return [html.P(f"{what} {path}", id="folder-note", className="note"),
-            *(section_view(s, "folder") for s in sections(path))]
+            *(section_view(s, "folder") for s in sweep_report.sections_of(path))]
 
 
 def controls(app: App, base: str, folder: str | None) -> html.Div:

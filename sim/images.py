@@ -17,7 +17,7 @@ import kaleido
 import plotly
 import plotly.graph_objects as go
 
-from sim import report, sweep_report
+from sim import sweep_report
 from sim.report_style import WIDTH, Section
 
 PNG_SCALE = 1.5  # 1,280 CSS pixels wide → 1,920 pixels: a full-HD slide
@@ -68,8 +68,7 @@ def slide(section: Section) -> go.Figure:
 def export_png(folder: Path, out: Path) -> list[Path]:
     """Write every figure of the folder's report as out/<figure id>.png; return the paths."""
     browser = find_browser()
-    sections = sweep_report.sections if sweep_report.is_sweep(folder) else report.sections
-    figures = [s for s in sections(folder) if s.figure is not None]
+    figures = [s for s in sweep_report.sections_of(folder) if s.figure is not None]
     out.mkdir(parents=True, exist_ok=True)
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     specs = []

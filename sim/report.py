@@ -10,7 +10,6 @@ offline. The same sections feed the PNG export (images.py) and the live app (das
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from pathlib import Path
@@ -36,7 +35,7 @@ from sim.report_style import (
     shade_warmup,
     styled,
 )
-from sim.results import atomic_write
+from sim.results import atomic_write, read_manifest
 
 MAX_POINTS = 400  # per line; daily snapshots over years are thinned to keep the file small
 FOREST_LIMIT = 100.0  # % of the first scenario's mean; larger differences are drawn at the edge
@@ -115,7 +114,7 @@ table.metrics th {{ border-bottom: 2px solid #888; }}
 
 def build_report(folder: Path) -> Path:
     """Write folder/report.html (plotly.js inlined once) and return its path."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
     colours = colours_for(list(runs))
     return write_page(folder, "Homeless to own home: simulation report",
@@ -136,7 +135,7 @@ def write_page(folder: Path, title: str, head: str, parts: list[Section]) -> Pat
 
 def sections(folder: Path) -> list[Section]:
     """Every section whose data exists in the result folder, in reading order."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
     summary = pq.read_table(folder / "summary.parquet").to_pylist()
     paired = pq.read_table(folder / "compare.parquet").to_pylist() \

@@ -83,6 +83,11 @@ def git_commit() -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a result or sweep folder."""
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
 def manifest(scenarios: list[Scenario], seed: int, reps: int, started: dt.datetime,
              states: dict[tuple[str, int], str] | None = None) -> dict:
     """Everything needed to reproduce and audit the run; with `states`, how each replication

@@ -5,15 +5,16 @@ factor. Written when a sweep completes, and by `report DIR` on a sweep folder.""
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import plotly.graph_objects as go
 import pyarrow.parquet as pq
 from plotly.subplots import make_subplots
 
+from sim import report
 from sim.report import UNITS, label, write_page
 from sim.report_style import PALETTE, Section, styled
+from sim.results import read_manifest
 
 INDEX_NAMES = {"first_order": "First-order Sobol' index (alone)",
                "total": "Total Sobol' index (alone and with others)",
@@ -27,15 +28,25 @@ def is_sweep(folder: Path) -> bool:
     return (folder / "points.parquet").is_file()
 
 
+def build_any(folder: Path) -> Path:
+    """Write the report of a sweep folder or of a result folder, whichever it is."""
+    return (build_report if is_sweep(folder) else report.build_report)(folder)
+
+
+def sections_of(folder: Path) -> list[Section]:
+    """The report sections of a sweep folder or of a result folder, whichever it is."""
+    return (sections if is_sweep(folder) else report.sections)(folder)
+
+
 def build_report(folder: Path) -> Path:
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     return write_page(folder, f"Sweep {manifest['design']['name']}: simulation report",
                       header(manifest), sections(folder))
 
 
 def sections(folder: Path) -> list[Section]:
     """Every section whose table exists in the sweep folder."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     metrics = manifest["design"]["metrics"]
     points = pq.read_table(folder / "points.parquet").to_pylist()
     found = []
