@@ -21,7 +21,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_validator
-from scipy.stats import qmc
 
 from sim import config
 from sim.config import Frozen, Name, Scenario, ScenarioError
@@ -181,7 +180,7 @@ def points(design: Design) -> tuple[tuple[float, ...], ...]:
         unit = _unit_sample(design)
         low = np.array([f.low for f in factors])
         high = np.array([f.high for f in factors])
-        rows = [tuple(map(float, row)) for row in qmc.scale(unit, low, high)] \
+        rows = [tuple(map(float, row)) for row in unit * (high - low) + low] \
             if len(unit) else []
     return tuple(tuple(float(v) for v in row) for row in rows)
 
@@ -190,6 +189,10 @@ def _unit_sample(design: Design) -> np.ndarray:
     """Points in the unit cube. For sobol, Saltelli's scheme in SALib's order: for each of the
     N rows of a 2d-dimensional Sobol' sequence, A, then A with column i from B for each i, then B
     (N × (d + 2) points, what first-order and total indices need)."""
+    # imported here: only the parent samples a design, and a sweep's worker, which imports
+    # this module to run its tasks, would wait 0.9 s for scipy.stats at its first task
+    from scipy.stats import qmc
+
     d = len(design.factors)
     rng = np.random.default_rng(np.random.SeedSequence(
         design.seed, spawn_key=(zlib.crc32(f"design-{design.method}".encode()),)))

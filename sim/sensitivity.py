@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 import pyarrow as pa
-from scipy import stats
 
 from sim.design import Sweep
 from sim.statistics import t_interval
@@ -98,6 +97,9 @@ def _relative_change(a: float, b: float) -> float:
 
 
 def rank_correlation_rows(sweep: Sweep, per_point: list[list[dict[str, float]]]) -> list[Row]:
+    from scipy import stats  # here, not at the top: a sweep's workers import this module
+    # (through sim.sweep) and would wait 0.9 s for scipy.stats, which only the parent uses
+
     x = np.array(sweep.values)
     rows: list[Row] = []
     for metric in sweep.design.metrics:
