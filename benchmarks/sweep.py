@@ -3,13 +3,16 @@
 1. 32 replications of the default scenario (baseline.toml, its full horizon) as a one-point
    sweep: serially, with a process pool of 2 and with a Dask LocalCluster of 2 workers. Prints
    wall times and parallel efficiency = serial time / (workers × parallel time), against the
-   goals 0.90 (pool) and 0.80 (Dask). Dask's time includes starting the cluster.
+   goals 0.90 (pool) and 0.80 (Dask). Dask's time includes starting the cluster. The three
+   take turns for `--rounds` rounds, and each round's runs are compared with each other: this
+   VM's noise moved one Dask run from 29 to 38 s.
 2. Peak memory (parent and the largest worker, Linux) of a sweep of 100 and of 1,000
    replications of a short variant of the baseline (30-day warm-up, 90 days after it), each in
    a fresh process with a pool of 2; goal: the same within 20 %.
 
 Run it on an otherwise idle machine. Usage:
-    python benchmarks/sweep.py [--reps 32] [--workers 2] [--memory-reps 100 1000] [--skip-dask]
+    python benchmarks/sweep.py [--reps 32] [--rounds 3] [--workers 2] [--memory-reps 100 1000]
+                               [--skip-dask] [--skip-memory]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,24 +77,35 @@ def timed_sweep(design: Path, out: Path, options: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def efficiency(folder: Path, reps: int, workers: int, dask: bool) -> None:
+def efficiency(folder: Path, reps: int, workers: int, dask: bool, rounds: int) -> None:
+    """Serial, pool and Dask in turn, `rounds` times: each round's efficiencies compare runs
+    close in time, so a slow spell of a shared machine falls on one round, not one executor."""
     design = write_design(folder, BASELINE, reps)
-    serial = timed_sweep(design, folder / "serial", ["--workers", "1"])
-    print(f"{reps} replications of baseline.toml, one sweep each")
-    print(f"  serial          {serial:7.1f} s")
-    runs = {"pool": ["--workers", str(workers)]}
+    runs = {"serial": ["--workers", "1"], "pool": ["--workers", str(workers)]}
     if dask:
         runs["dask"] = ["--scheduler", "local", "--workers", str(workers)]
-    summaries = {"serial": (folder / "serial" / "summary.parquet").read_bytes()}
-    for name, options in runs.items():
-        wall = timed_sweep(design, folder / name, options)
-        eff = serial / (workers * wall)
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    summaries = set()
+    for _ in range(rounds):
+        for name, options in runs.items():
+            walls[name].append(timed_sweep(design, folder / name, options))
+            summaries.add((folder / name / "summary.parquet").read_bytes())
+    print(f"{reps} replications of baseline.toml, one sweep each; {rounds} rounds taking turns, "
+          "medians (range)")
+    print(f"  serial          {statistics.median(walls['serial']):7.1f} s   "
+          f"({_range(walls['serial'], '.1f')})")
+    for name in [name for name in runs if name != "serial"]:
+        effs = [serial / (workers * wall) for serial, wall in zip(walls["serial"], walls[name],
+                                                                  strict=True)]
+        eff = statistics.median(effs)
         mark = "meets" if eff >= GOALS[name] else "MISSES"
-        print(f"  {name:<5} of {workers}       {wall:7.1f} s   efficiency {eff:.2f} "
-              f"({mark} the goal {GOALS[name]:.2f})")
-        summaries[name] = (folder / name / "summary.parquet").read_bytes()
-    same = len(set(summaries.values())) == 1
-    print(f"  summaries byte-identical across executors: {same}")
+        print(f"  {name:<5} of {workers}       {statistics.median(walls[name]):7.1f} s   "
+              f"efficiency {eff:.2f} ({_range(effs, '.2f')}; {mark} the goal {GOALS[name]:.2f})")
+    print(f"  summaries byte-identical across executors and rounds: {len(summaries) == 1}")
+
+
+def _range(values: list[float], spec: str) -> str:
+    return f"{min(values):{spec}}-{max(values):{spec}}"
 
 
 def peak_kib(pid: int) -> int:
@@ -151,6 +166,7 @@ def memory(folder: Path, counts: list[int], workers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory-reps", type=int, nargs=2, default=[100, 1000])
     parser.add_argument("--skip-dask", action="store_true")
@@ -158,7 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
-        efficiency(folder, args.reps, args.workers, dask=not args.skip_dask)
+        efficiency(folder, args.reps, args.workers, not args.skip_dask, args.rounds)
         if not args.skip_memory:
             memory(folder, args.memory_reps, args.workers)
 
