@@ -16,6 +16,7 @@ import statistics
 from pathlib import Path
 
 from replication import in_new_process
+from spread import spread
 
 SCALING = str(Path(__file__).resolve().parent / "scaling.py")
 HUGE_PAGES = {"PYTHONMALLOC": "malloc", "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
@@ -38,7 +39,7 @@ def main() -> None:
             ratios.append(with_huge / without)
             print(f"x{factor:<3} {without:7.2f} {with_huge:7.2f}   {with_huge / without:5.2f}")
         print(f"x{factor:<3} median ratio {statistics.median(ratios):.2f} "
-              f"(range {min(ratios):.2f}-{max(ratios):.2f}) over {args.pairs} pairs")
+              f"(range {spread(ratios)}) over {args.pairs} pairs")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from functools import partial
 import numpy as np
 from engine import ENGINES, Network, Outcome, arrivals, make_network, scheduled, timed
 from simpy.events import NORMAL, Event
+from spread import spread
 
 from sim.capacity import Pool
 from sim.clock import Clock
@@ -129,13 +130,13 @@ def main() -> None:
           f"{'× faster than simpy':>20}")
     for name in DESIGNS:
         print(f"{name:8} {statistics.median(walls[name]):7.2f} {events[name]:7.2f}   "
-              f"{_spread(floor_ratio[name]):>20}   {_spread(simpy_ratio[name]):>20}")
+              f"{_median_spread(floor_ratio[name]):>20}   {_median_spread(simpy_ratio[name]):>20}")
     print("mean waits agree in every design (same sample path)")
 
 
-def _spread(values: list[float]) -> str:
+def _median_spread(values: list[float]) -> str:
     """'median (low-high)' of a ratio over rounds."""
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+    return f"{statistics.median(values):.2f} ({spread(values)})"
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import statistics
 from pathlib import Path
 
 from replication import in_new_process, measured
+from spread import spread
 
 from sim import config
 from sim.config import Scenario
@@ -84,8 +85,7 @@ def main() -> None:
     for factor in args.scales[1:]:
         rounds = [(run[0] / factor) / (first[0] / base)
                   for run, first in zip(runs[factor], runs[base], strict=True)]
-        spread = f"{min(rounds):.2f}-{max(rounds):.2f}"
-        print(f"{factor:>5} {statistics.median(rounds):9.2f}x   ({spread})")
+        print(f"{factor:>5} {statistics.median(rounds):9.2f}x   ({spread(rounds)})")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from spread import spread
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 GOALS = {"pool": 0.90, "dask": 0.80}
@@ -93,19 +95,15 @@ def efficiency(folder: Path, reps: int, workers: int, dask: bool, rounds: int) -
     print(f"{reps} replications of baseline.toml, one sweep each; {rounds} rounds taking turns, "
           "medians (range)")
     print(f"  serial          {statistics.median(walls['serial']):7.1f} s   "
-          f"({_range(walls['serial'], '.1f')})")
+          f"({spread(walls['serial'], '.1f')})")
     for name in [name for name in runs if name != "serial"]:
         effs = [serial / (workers * wall) for serial, wall in zip(walls["serial"], walls[name],
                                                                   strict=True)]
         eff = statistics.median(effs)
         mark = "meets" if eff >= GOALS[name] else "MISSES"
         print(f"  {name:<5} of {workers}       {statistics.median(walls[name]):7.1f} s   "
-              f"efficiency {eff:.2f} ({_range(effs, '.2f')}; {mark} the goal {GOALS[name]:.2f})")
+              f"efficiency {eff:.2f} ({spread(effs)}; {mark} the goal {GOALS[name]:.2f})")
     print(f"  summaries byte-identical across executors and rounds: {len(summaries) == 1}")
-
-
-def _range(values: list[float], spec: str) -> str:
-    return f"{min(values):{spec}}-{max(values):{spec}}"
 
 
 def peak_kib(pid: int) -> int:
