@@ -189,8 +189,8 @@ def _unit_sample(design: Design) -> np.ndarray:
     """Points in the unit cube. For sobol, Saltelli's scheme in SALib's order: for each of the
     N rows of a 2d-dimensional Sobol' sequence, A, then A with column i from B for each i, then B
     (N × (d + 2) points, what first-order and total indices need)."""
-    # imported here: only the parent samples a design, and a sweep's worker, which imports
-    # this module to run its tasks, would wait 0.9 s for scipy.stats at its first task
+    # imported here, not at the top: a sweep's workers import this module too, and would
+    # wait 0.9 s for scipy.stats, which only the parent (sampling the design) uses
     from scipy.stats import qmc
 
     d = len(design.factors)
