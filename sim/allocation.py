@@ -87,6 +87,7 @@ class Allocation:
             self.schemes.append((name, StepTable(scheme.dwellings_per_year, city.start),
                                  scheme.max_dkk_per_month))
         self._year = (0, 0, 0)  # a year's first day, the next year's first day, the year
+        self._open: tuple[int, list] = (-1, [])  # (day, its open schemes) until one is used
         self.queue = Nominated()
 
     def start(self) -> None:
@@ -125,10 +126,15 @@ class Allocation:
                               taker.id if taker else None, rooms, rent, scheme)
 
     def open_schemes(self) -> list[tuple[str, float]]:
-        """(scheme, largest monthly subsidy) for the schemes with a dwelling left this year."""
-        now, year = self.city.env.now, self.year()
-        return [(name, largest) for name, per_year, largest in self.schemes
-                if per_year.at(now) - self.subsidised.get((name, year), 0) >= 1]
+        """(scheme, largest monthly subsidy) for the schemes with a dwelling left this year.
+        Kept for the day (steps and years start on a day) until a scheme is used: a day has
+        a dozen vacancies."""
+        day = int(self.city.env.now)
+        if self._open[0] != day:
+            year = self.year()
+            self._open = (day, [(name, largest) for name, per_year, largest in self.schemes
+                                if per_year.at(day) - self.subsidised.get((name, year), 0) >= 1])
+        return self._open[1]
 
     def year(self) -> int:
         """The calendar year of the current day (kept while the day is in it: this runs for
@@ -203,6 +209,7 @@ class Allocation:
         if scheme != NO_SCHEME:
             key = (scheme, self.year())
             self.subsidised[key] = self.subsidised.get(key, 0) + 1
+            self._open = (-1, [])
         c.dwelling = (dept, rent, scheme, subsidy)
         c.support_claim = support.claim(city, c)
         city.rec.move(c, "moving_in")
