@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.capacity import Pool
-from sim.clock import Clock
+from sim.engine.clock import Clock
+from sim.engine.pools import Pool
 
 SERVERS = (2, 3, 4, 3, 2)
 FLOOR_GOAL = 3.0  # issue 8: the pool at most this many times the heapq floor's time

@@ -27,8 +27,8 @@ from engine import ENGINES, Network, Outcome, arrivals, make_network, scheduled,
 from simpy.events import NORMAL, Event
 from spread import spread
 
-from sim.capacity import Pool
-from sim.clock import Clock
+from sim.engine.clock import Clock
+from sim.engine.pools import Pool
 
 
 class DirectPool(Pool):

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim import config
-from sim.city import City, collector_paused
+from sim.model.city import City, collector_paused
 
 ROOT = Path(__file__).resolve().parent.parent
 # Counting the pending events walks the clock's list for every later day (thousands): at every

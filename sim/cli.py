@@ -16,20 +16,13 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from sim import (
-    backtest,
-    capacity_search,
-    config,
-    console,
-    design,
-    executors,
-    results,
-    statistics,
-    sweep,
-)
-from sim.config import Scenario, ScenarioError
-from sim.executors import default_workers
-from sim.runner import Precision, run_all, run_until_precise
+from sim import config
+from sim.analysis import metrics
+from sim.config import Scenario, ScenarioError, design
+from sim.experiments import backtest, capacity_search, executors, sweep
+from sim.experiments.executors import default_workers
+from sim.experiments.runner import Precision, run_all, run_until_precise
+from sim.output import console, results
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -285,24 +278,24 @@ def execute(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
     else:
         outcome = run_until_precise(scenarios, reps, seed, out, workers, progress, precision)
         reps = len(next(iter(outcome.metrics.values())))
-        reached = statistics.precise_enough(outcome.metrics, precision.metrics,
+        reached = metrics.precise_enough(outcome.metrics, precision.metrics,
                                             precision.relative)
         print(f"precision ±{precision.relative:.0%} {'reached' if reached else 'NOT reached'} "
               f"with {reps} replications per scenario", file=sys.stderr)
-    summary = statistics.summary_table(outcome.metrics)
+    summary = metrics.summary_table(outcome.metrics)
     results.write_parquet(out / "summary.parquet", summary, results.run_metadata(seed))
     if all(outcome.series.values()):
-        axes = {cfg.name: statistics.series_axes(cfg) for cfg in scenarios}
-        series = statistics.series_table(outcome.series, axes)
+        axes = {cfg.name: metrics.series_axes(cfg) for cfg in scenarios}
+        series = metrics.series_table(outcome.series, axes)
         results.write_parquet(out / "series.parquet", series, results.run_metadata(seed))
     paired = None
     if compare and all(outcome.metrics.values()):
-        paired = statistics.compare_table(outcome.metrics)
+        paired = metrics.compare_table(outcome.metrics)
         results.write_parquet(out / "compare.parquet", paired, results.run_metadata(seed))
     results.write_json(out / "manifest.json",
                        results.manifest(scenarios, seed, reps, started, outcome.states))
     if not outcome.interrupted:
-        from sim import report  # plotly is imported only when a report is drawn
+        from sim.report import page as report  # plotly is imported only when a report is drawn
 
         report.build_report(out)
     print(console.summary_text(summary, paired, [s.name for s in scenarios], scenarios[0].budget))
@@ -328,7 +321,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     executor = sweep.Executor(args.workers or default_workers(), args.scheduler)
     state = sweep.run(plan, out, executor, args.shard, args.resume, progress=not args.quiet)
     if state.complete:
-        from sim import sweep_report  # plotly is imported only when a report is drawn
+        from sim.report import (
+            sweep_page as sweep_report,  # plotly is imported only when a report is drawn
+        )
 
         sweep_report.build_report(out)
     if state.note:
@@ -371,11 +366,11 @@ def validate_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     if not (args.folder / "summary.parquet").is_file():
         raise BadInput(f"{args.folder}: summary.parquet: not a result folder (no summary.parquet)")
-    from sim import sweep_report
+    from sim.report import sweep_page as sweep_report
 
     print(sweep_report.build_any(args.folder))
     if args.png is not None:
-        from sim import images  # kaleido is imported only when images are drawn
+        from sim.report import images  # kaleido is imported only when images are drawn
 
         try:
             paths = images.export_png(args.folder, args.png)
@@ -389,7 +384,7 @@ def dashboard_command(args: argparse.Namespace) -> int:
     if args.folder is not None and not (args.folder / "summary.parquet").is_file():
         raise BadInput(f"{args.folder}: summary.parquet: not a result folder (no summary.parquet)")
     try:
-        from sim import dashboard  # Dash is the `app` extra
+        from sim.app import dashboard  # Dash is the `app` extra
     except ImportError as exc:
         raise BadInput(f"dashboard: needs the app extra ({exc.name} is missing): "
                        "pip install -e '.[app]'") from None

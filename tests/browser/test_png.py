@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import images, report
 from sim.cli import main
-from sim.report_style import WIDTH
+from sim.report import images
+from sim.report import page as report
+from sim.report.style import WIDTH
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from sim import config
-from sim.city import run_replication
 from sim.config import Scenario
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from sim.recorder import STAGES
+from sim.engine.recorder import STAGES
 
 CASES = [("reform_2024", 0), ("reform_2024", 1), ("surge", 0)]
 YEARS = 2.0  # surge's inflow rises after one year

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import config, statistics
-from sim.city import run_replication
+from sim import config
+from sim.analysis import metrics
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 REPS = 8
@@ -17,7 +18,7 @@ REPS = 8
 
 def housed_per_month(name: str, seed: int) -> np.ndarray:
     cfg = config.load(SCENARIOS / f"{name}.toml").with_years(1)
-    return np.array([statistics.rep_metrics(run_replication(cfg, seed, rep), cfg)
+    return np.array([metrics.rep_metrics(run_replication(cfg, seed, rep), cfg)
                      ["housed_per_month"] for rep in range(REPS)])
 
 

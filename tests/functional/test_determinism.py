@@ -11,8 +11,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from sim import cli, config, executors
-from sim.city import run_replication
+from sim import cli, config
+from sim.experiments import executors
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 YEARS = 1.0

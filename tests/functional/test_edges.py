@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sim import cli, config
-from sim.city import run_replication
-from sim.statistics import rep_metrics
+from sim.analysis.metrics import rep_metrics
+from sim.model.city import run_replication
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import simpy
 
-from sim import capacity, city, config
-from sim.citizen import Citizen
-from sim.city import City, run_replication
-from sim.clock import Clock, Process
+from sim import config
+from sim.engine import pools as capacity
+from sim.engine.clock import Clock, Process
+from sim.model import city
+from sim.model.citizen import Citizen
+from sim.model.city import City, run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 LIVING = (City, Clock, Process, Citizen, capacity.Pool)  # what a city is made of

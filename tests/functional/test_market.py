@@ -10,8 +10,9 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from sim import config, costs, statistics
-from sim.records import Events, spans
+from sim import config
+from sim.analysis import costs, metrics
+from sim.analysis.records import Events, spans
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 YEARS = 2.0
@@ -117,7 +118,7 @@ def test_subsidies_ending_unpaid_raise_tenancy_losses(make_scenario, replication
 
 def test_every_cost_total_is_the_sum_of_its_parts(replication):
     cfg = config.load(SCENARIOS / "reform_2024.toml").with_years(YEARS)
-    m = statistics.rep_metrics(replication("reform_2024", YEARS), cfg)
+    m = metrics.rep_metrics(replication("reform_2024", YEARS), cfg)
     payers = sum(m[f"cost_{p}_dkk"] for p in costs.PAYERS)
     items = sum(v for k, v in m.items()
                 if k.startswith("cost_") and k.endswith("_dkk") and k.count("_") >= 2

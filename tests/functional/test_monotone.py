@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from sim import config
-from sim.city import run_replication
-from sim.statistics import rep_metrics
+from sim.analysis.metrics import rep_metrics
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SEEDS = range(20)

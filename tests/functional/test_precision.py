@@ -9,8 +9,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from sim import cli, config, statistics
-from sim.statistics import precise_enough
+from sim import cli, config
+from sim.analysis import metrics
+from sim.analysis.metrics import precise_enough
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS = ("housed_per_month",)
@@ -37,7 +38,7 @@ def per_rep_metrics(out: Path) -> list[dict[str, float]]:
     for rep in reps:
         tables = {name: ds.dataset(out / name / "scenario=reform_2024" / f"rep={rep}")
                   .to_table() for name in ("events", "snapshots", "vacancies")}
-        result.append(statistics.rep_metrics(tables, cfg))
+        result.append(metrics.rep_metrics(tables, cfg))
     return result
 
 

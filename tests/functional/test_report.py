@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.report import build_report
+from sim.report.page import build_report
 
 FIGURES = ("fig-counts", "fig-housed-per-month", "fig-flow-0", "fig-flow-1", "fig-waits",
            "fig-staff", "fig-retention", "fig-costs", "fig-quota", "fig-forest")

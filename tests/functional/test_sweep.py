@@ -113,7 +113,7 @@ def test_sobol_sweep_end_to_end_gives_a_price_no_influence_on_flows(tmp_path):
     (out / "report.html").unlink()
     assert main(["report", str(out)]) == 0  # rebuilt from the tables alone
     assert (out / "report.html").read_text(encoding="utf-8").count("Sobol") >= 2
-    dashboard = pytest.importorskip("sim.dashboard")  # the live app opens a sweep folder too
+    dashboard = pytest.importorskip("sim.app.dashboard")  # the live app opens a sweep folder too
     note, *sections = dashboard.folder_view(str(out))
     assert note.children.startswith("Sweep folder") and len(sections) == 2
 

@@ -40,7 +40,7 @@ def render(table: pa.Table) -> str:
 def run(name: str) -> dict[str, str]:
     """The rendered tables of one golden scenario."""
     from sim import config
-    from sim.city import run_replication
+    from sim.model.city import run_replication
 
     tables = run_replication(config.load(HERE / f"{name}.toml"), SEED, REP)
     return {table: render(tables[table]) for table in TABLES}

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import config
-from sim.city import run_replication
-from sim.recorder import STAGES
+from sim.engine.recorder import STAGES
+from sim.model.city import run_replication
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
 BASE = config.load(GOLDEN).model_dump(by_alias=True)

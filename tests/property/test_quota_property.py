@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import config
-from sim.city import run_replication
 from sim.config import Scenario
+from sim.model.city import run_replication
 
 BASE = config.load(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml")
 AMPLE = [{"from": dt.date(2023, 1, 1), "value": 10000}]

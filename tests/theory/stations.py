@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from sim.capacity import Pool
-from sim.clock import Clock
+from sim.engine.clock import Clock
+from sim.engine.pools import Pool
 
 
 def erlang_c_wait(servers: int, utilisation: float, service_mean: float = 1.0) -> float:

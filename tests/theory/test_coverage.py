@@ -9,7 +9,7 @@ import math
 import numpy as np
 from stations import mmc_waits
 
-from sim.statistics import t_interval
+from sim.analysis.metrics import t_interval
 
 ARRIVAL_RATE, SERVICE_MEAN, HORIZON = 5.0, 1.0, 20.0
 REPS, MACRO = 10, 1000  # 1,000 macro-replications: the binomial spread of coverage is ±0.7 %

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sim import config
-from sim.city import run_replication
-from sim.recorder import STAGES
+from sim.engine.recorder import STAGES
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

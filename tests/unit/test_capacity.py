@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import simpy
 
-from sim.capacity import Pool, follow_schedule, step_days, value_at
 from sim.config import Step
+from sim.config.steps import step_days, value_at
+from sim.engine.pools import Pool, follow_schedule
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sim import bottleneck, config
-from sim.capacity_search import add_from, change_date, variant
+from sim import config
+from sim.analysis import bottleneck
+from sim.experiments.capacity_search import add_from, change_date, variant
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 D = dt.date

@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from sim import census
-from sim.records import Events
+from sim.analysis import census
+from sim.analysis.records import Events
 
 # (citizen, day, event, stage after the event)
 ROWS = [

@@ -9,8 +9,8 @@ import weakref
 import pytest
 import simpy
 
-from sim.capacity import Pool
-from sim.clock import Clock
+from sim.engine.clock import Clock
+from sim.engine.pools import Pool
 
 
 def trace(env) -> list[tuple[float, str]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sim import config
-from sim.city import run_replication
+from sim.analysis.metrics import rep_metrics
 from sim.config import ScenarioError
-from sim.statistics import rep_metrics
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHIPPED = ("baseline", "baseline_2023", "reform_2024", "surge")

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from sim.analysis.costs import Flow, refundable_shelter_days
 from sim.config import Step
-from sim.costs import Flow, refundable_shelter_days
 
 START = dt.date(2023, 1, 1)
 CAPS = (Step(start=dt.date(2023, 1, 1), value=120), Step(start=dt.date(2026, 4, 1), value=90))

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import config, design, sensitivity
+from sim import config
+from sim.analysis import sensitivity
+from sim.config import design
 
 ROOT = Path(__file__).resolve().parents[2]
 FROM = dt.date(2024, 1, 1)

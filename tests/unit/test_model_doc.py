@@ -1,11 +1,11 @@
 """docs/model.md's inputs table is what scenarios/baseline.toml says now: regenerate it with
-`python -m sim.model_doc` when the baseline changes."""
+`python -m sim.report.model_doc` when the baseline changes."""
 
 from __future__ import annotations
 
 import tomllib
 
-from sim import model_doc
+from sim.report import model_doc
 
 
 def leaves(data: dict, prefix: str = "") -> list[str]:
@@ -21,7 +21,7 @@ def leaves(data: dict, prefix: str = "") -> list[str]:
 def test_generated_section_matches_the_baseline():
     doc = model_doc.DOC.read_text(encoding="utf-8")
     assert model_doc.current_section(doc) == model_doc.inputs_section(), (
-        "docs/model.md is out of date: run `python -m sim.model_doc`")
+        "docs/model.md is out of date: run `python -m sim.report.model_doc`")
 
 
 def test_every_parameter_is_in_the_table_with_a_source():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.city import Streams
-from sim.rng import BLOCK, Durations, Uniforms, exp1, stream
+from sim.engine.rng import BLOCK, Durations, Uniforms, exp1, stream
+from sim.model.city import Streams
 
 
 def draws(seed: int, rep: int, name: str, n: int = 8) -> np.ndarray:

@@ -10,9 +10,7 @@ import pyarrow as pa
 import pytest
 
 from sim import config
-from sim.city import run_replication
-from sim.records import Events, durations
-from sim.statistics import (
+from sim.analysis.metrics import (
     compare_table,
     kaplan_meier,
     rep_metrics,
@@ -20,6 +18,8 @@ from sim.statistics import (
     summary_table,
     t_interval,
 )
+from sim.analysis.records import Events, durations
+from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

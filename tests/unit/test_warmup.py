@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.statistics import kaplan_meier_curve, mser5
+from sim.analysis.metrics import kaplan_meier_curve, mser5
 
 
 @pytest.mark.parametrize("transient", [100, 250, 400])

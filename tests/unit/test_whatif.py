@@ -12,10 +12,10 @@ import pytest
 
 from sim import config
 from sim.config import ScenarioError
-from sim.whatif import FROM, Background, cached_run, defaults, variant
+from sim.experiments.whatif import FROM, Background, cached_run, defaults, variant
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-dashboard = pytest.importorskip("sim.dashboard")  # Dash is the app extra
+dashboard = pytest.importorskip("sim.app.dashboard")  # Dash is the app extra
 
 
 @pytest.fixture(scope="module")

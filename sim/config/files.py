@@ -1,0 +1,207 @@
+"""Scenario files → one frozen, strictly validated configuration.
+
+A scenario is a small TOML file that may `extends` another; the chain is merged table by table
+(lists replace wholesale) and validated against the schema. Errors name the file that set the
+key, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from sim.config.schema import Department, Scenario, ScenarioError
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, Path]]:
+    """Read one file and what it extends; return merged data and which file set each key."""
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
+    if not path.is_file():
+        where = chain[-1] if chain else path
+        raise ScenarioError(where, "extends" if chain else "file", f"no such file: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    origin = {key: path for key in _dotted_keys(data)}
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return data, origin
+    if not isinstance(parent_name, str):
+        raise ScenarioError(path, "extends", "must be a file name (string)")
+    base, base_origin = _read_toml((path.parent / parent_name).resolve(), (*chain, path))
+    return _merge(base, data), {**base_origin, **origin}
+
+
+def _dotted_keys(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        yield prefix + key
+        if isinstance(value, dict):
+            yield from _dotted_keys(value, f"{prefix}{key}.")
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Deep-merge tables; any non-table value in `override` replaces the base value."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def error_key(loc: tuple) -> str:
+    """Dotted key of a pydantic error location, with list steps shown as [i]."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
+        elif part not in ("function-after",) and not str(part).startswith("function-"):
+            parts.append(str(part))
+    return ".".join(parts) or "(top level)"
+
+
+def describe_error(err: dict) -> str:
+    """One readable sentence from a pydantic error: what is wrong and what is allowed."""
+    kind, msg = err["type"], err["msg"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (not a parameter of the model; see scenarios/baseline.toml)"
+    if kind == "missing":
+        return "missing (every parameter must be set; baseline.toml sets them all)"
+    if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):
+        return f"{value} is not allowed; must be a finite number"
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        return f"{value!r} is out of range: {msg.lower()}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not allowed: use only letters, digits, '_' and '-'"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "date_type":
+        return f"must be a date written without quotes, like 2024-01-01 (got {value!r})"
+    if kind == "too_short":
+        return "needs at least one {from = DATE, value = N} step"
+    if kind == "tuple_type":
+        return f"must be a list of {{from = DATE, value = N}} steps (got {value!r})"
+    return f"{msg.lower()} (got {value!r})" if value is not None else msg.lower()
+
+
+def validate(data: dict, origin: dict[str, Path], file: Path) -> Scenario:
+    """Validate merged scenario data; a failure names the file that set the offending key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key, problem = error_key(err["loc"]), describe_error(err)
+        if key == "(top level)" and ": " in problem:  # a check across sections names its key
+            key, problem = problem.split(": ", 1)
+        where = _owner(key, origin, file)
+        raise ScenarioError(where, key, problem) from None
+
+
+def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:
+    """The file in an extends chain that set `key` (or its nearest parent table)."""
+    parts = key.split("[")[0].split(".")
+    for n in range(len(parts), 0, -1):
+        found = origin.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return default
+
+
+def read_departments(path: Path) -> list[dict]:
+    """The departments table: one validated row per department, from a CSV file."""
+    if not path.is_file():
+        raise ScenarioError(path, "housing.departments_csv", "no such file")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise ScenarioError(path, "rows", "the departments table has no rows")
+    out = []
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            out.append(Department.model_validate(row).model_dump())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            column = error_key(err["loc"])
+            raise ScenarioError(path, f"line {number}: {column}", describe_error(err)) from None
+    return out
+
+
+def _attach_departments(data: dict, origin: dict[str, Path]) -> None:
+    """Replace housing.departments_csv's file name by the table it names (relative to the
+    scenario file that set it)."""
+    housing = data.get("housing")
+    if not isinstance(housing, dict) or "departments_csv" not in housing:
+        return
+    name = housing["departments_csv"]
+    owner = origin["housing.departments_csv"]
+    if not isinstance(name, str):
+        raise ScenarioError(owner, "housing.departments_csv", "must be a file name (string)")
+    housing["departments"] = read_departments(owner.parent / name)
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a scenario file (following `extends`) into a frozen, validated Scenario."""
+    data, origin = _read_toml(Path(path).resolve(), ())
+    _attach_departments(data, origin)
+    return validate(data, origin, Path(path))
+
+
+# --- changing a parameter by its dotted path (sweeps, the live app) ---------------------------
+
+
+def set_parameter(data: dict, path: str, value: float, start: dt.date,
+                  scale: bool = False) -> None:
+    """Set (with `scale`: multiply) the number at a dotted path of scenario data, in place.
+
+    Dated steps change from `start` on: earlier steps stay, so a warm-up is the same for every
+    value; later steps are replaced (set) or scaled too. A whole-number parameter is rounded.
+    Raises ValueError saying what is wrong with the path.
+    """
+    table, key = _locate(data, path)
+    current = table[key]
+    if _is_steps(current):
+        table[key] = _changed_steps(current, value, start, scale)
+    elif isinstance(current, bool) or not isinstance(current, int | float):
+        raise ValueError(f"{path!r} is not a number or a list of dated steps, so it cannot vary")
+    else:
+        new = current * value if scale else value
+        table[key] = round(new) if isinstance(current, int) else float(new)
+
+
+def _locate(data: dict, path: str) -> tuple[dict, str]:
+    """The table holding the last part of a dotted path, and that key."""
+    table, parts = data, path.split(".")
+    for depth, part in enumerate(parts):
+        if not isinstance(table, dict) or part not in table:
+            known = sorted(table) if isinstance(table, dict) else []
+            where = ".".join(parts[:depth]) or "the scenario"
+            hint = f"; {where} has {', '.join(known)}" if known else ""
+            raise ValueError(f"{path!r} is not a parameter of the scenario{hint}")
+        if depth < len(parts) - 1:
+            table = table[part]
+    return table, parts[-1]
+
+
+def _is_steps(value) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(
+        isinstance(s, dict) and set(s) == {"from", "value"} for s in value)
+
+
+def _changed_steps(steps, value: float, start: dt.date, scale: bool) -> list[dict]:
+    kept = [dict(s) for s in steps if s["from"] < start]
+    if not scale:
+        return [*kept, {"from": start, "value": float(value)}]
+    in_force = next((s["value"] for s in steps if s["from"] == start),
+                    kept[-1]["value"] if kept else steps[0]["value"])
+    later = [{"from": s["from"], "value": s["value"] * value} for s in steps if s["from"] > start]
+    return [*kept, {"from": start, "value": in_force * value}, *later]

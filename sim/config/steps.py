@@ -1,0 +1,36 @@
+"""Dated steps: the one answer to "what value is in force on this date" (staffing, inflow,
+places, subsidy dwellings, budgets), as days after a run start."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+
+from sim.config.schema import Step
+
+
+class StepTable:
+    """Dated steps as days after a run start, for lookups on the hot path (no date arithmetic)."""
+
+    __slots__ = ("days", "values")
+
+    def __init__(self, steps: tuple[Step, ...], start) -> None:
+        self.days = [float((step.start - start).days) for step in steps]
+        self.values = [step.value for step in steps]
+
+    def at(self, day: float) -> float:
+        """The value in force on `day` (the first step's before any date)."""
+        return self.values[max(bisect_right(self.days, day) - 1, 0)]
+
+
+def value_at(steps: tuple[Step, ...], day: float, start) -> float:
+    """The step value in force `day` days after `start` (the first step before any date)."""
+    return StepTable(steps, start).at(day)
+
+
+def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
+    """(day, value) changes after the run start, in order."""
+    for step in steps:
+        day = float((step.start - start).days)
+        if day > 0:
+            yield day, step.value

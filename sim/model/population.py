@@ -1,0 +1,152 @@
+"""Who is homeless: the population at the start, the inflow of newly homeless citizens, and
+those who leave by themselves (moved away, died, found housing on their own)."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+from sim.config import DAYS_PER_MONTH
+from sim.config.steps import StepTable, step_days
+from sim.engine.rng import exp1
+from sim.model import shelter, support
+from sim.model.assessment import choose
+from sim.model.citizen import ARRIVAL_DRAWS, Citizen
+from sim.model.support import assess_need
+
+RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
+ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
+
+
+def new_citizen(city) -> Citizen:
+    """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
+    city.citizens += 1
+    draw = city.draw
+    u = {source: draw[stream]() for source, stream in ARRIVAL_STREAMS}
+    c = Citizen(id=city.citizens, u=u)
+    c.exit_budget = exp1(u.pop("self_exit"))
+    household(city, c)
+    return c
+
+
+def household(city, c) -> None:
+    """Household size, income group and support provider, drawn at arrival: what dwelling
+    fits, what rent they can pay (transfer income plus housing benefit), who supports them."""
+    housing = city.cfg.housing
+    c.rooms_needed = 1 if c.u.pop("rooms_needed") < housing.rooms_needed_share.one else 2
+    c.income_group = choose(housing.income_group_share, c.u.pop("income_group"))
+    c.affordable_rent = getattr(housing.affordable_rent_dkk_per_month, c.income_group)
+    private = c.u.pop("support_provider") < city.cfg.support.private_provider_share
+    c.provider = "private" if private else "municipal"
+
+
+def apportion(total: int, shares) -> dict[str, int]:
+    """Split a count by shares, largest remainder first, so the parts sum to `total`."""
+    exact = {k: total * v for k, v in shares.model_dump().items()}
+    counts = {k: math.floor(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: counts[k] - exact[k])[: total - sum(counts.values())]:
+        counts[k] += 1
+    return counts
+
+
+def initial(city) -> None:
+    """The population at the start: homeless in their stages (some in shelter beds), and the
+    residents already in bostøtte, botilbud and skæv bolig."""
+    cfg, rec = city.cfg, city.rec
+    beds = round(city.shelter_beds.capacity * cfg.shelter.initial_occupancy_share)
+    for stage, count in apportion(cfg.population.initial_homeless,
+                                  cfg.population.initial_stage_share).items():
+        for _ in range(count):
+            c = new_citizen(city)
+            rec.arrive(c, stage, "initial")
+            uses_shelter = c.u["shelter_use"] < cfg.shelter.user_share
+            inside = uses_shelter and beds > 0
+            beds -= inside
+            if stage == "awaiting_housing":
+                c.route = "own_home"
+                assess_need(city, c)
+            city.start_life(c, stage, inside)
+    for _ in range(cfg.population.initial_housed_in_support):
+        c = new_citizen(city)
+        c.route = "own_home"
+        assess_need(city, c)
+        c.support_claim = support.claim(city, c)
+        rec.arrive(c, "housed", "initial")
+        city.start_life(c, "housed")
+    for route in RESIDENTIAL_ROUTES:
+        places = city.places[route]
+        for _ in range(round(places.capacity * getattr(cfg, route).initial_occupancy_share)):
+            c = new_citizen(city)
+            c.route = route
+            places.request()
+            rec.arrive(c, f"in_{route}", "initial")
+            city.start_life(c, f"in_{route}")
+
+
+def inflow(city):
+    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate.
+
+    Each arrival spends one Exp(1) budget of cumulative intensity, carried across rate changes,
+    so the same draws give the same arrival times wherever two scenarios' rates agree.
+    """
+    env, steps, start = city.env, city.cfg.population.inflow_per_month, city.start
+    monthly = StepTable(steps, start)
+    changes = [day for day, _ in step_days(steps, start)] + [math.inf]
+    while True:
+        budget = city.dur(1.0, city.draw["arrival"]())
+        t = env.now
+        while True:
+            rate = monthly.at(t) / DAYS_PER_MONTH
+            change = next(day for day in changes if day > t)
+            if rate > 0 and t + budget / rate <= change:
+                t += budget / rate
+                break
+            if math.isinf(change):
+                return  # no more inflow
+            budget -= rate * (change - t)
+            t = change
+        yield env.timeout(t - env.now)
+        c = new_citizen(city)
+        city.rec.arrive(c, "awaiting_assessment", "newly_homeless")
+        city.start_life(c, "arrival")
+
+
+def open_spell(city, c) -> None:
+    """A homeless spell begins: the citizen may leave by themselves until it closes, once the
+    spell's share of the exit hazard is spent. A timer with a callback, not a process: most
+    timers find the spell closed, and a process would cost two more events each."""
+    c.spell += 1
+    c.homeless_open = True
+    c.spell_start = city.env.now
+    rate = city.cfg.population.self_exit_per_year / 365.0
+    if rate > 0:  # a tiny rate can underflow to 0
+        timer = city.env.timeout((c.exit_budget - c.exit_hazard_used) / rate)
+        timer.callbacks.append(partial(_exit_due, city, c, c.spell))
+
+
+def _exit_due(city, c, spell: int, _timer) -> None:
+    """The exit timer fired: leave by themselves if that spell is still open."""
+    if c.spell == spell and c.homeless_open:
+        leave_by_themselves(city, c)
+
+
+def close_spell(city, c) -> None:
+    """The spell ends in a dwelling or a place: keep the exit hazard spent so far."""
+    c.homeless_open = False
+    rate = city.cfg.population.self_exit_per_year / 365.0
+    c.exit_hazard_used += rate * (city.env.now - c.spell_start)
+
+
+def leave_by_themselves(city, c) -> None:
+    """Withdraw the citizen from every queue and place, record the exit, stop their path."""
+    c.homeless_open = False
+    if c.claim is not None:
+        pool, event, units = c.claim
+        pool.cancel(event, units)
+        c.claim = None
+    city.allocation.withdraw(c)
+    shelter.leave(city, c, "exit")
+    reason = choose(city.cfg.population.self_exit_reason_share,
+                    c.first("exit_reason", city.draw["exit_reason"]))
+    city.rec.leave(c, reason)
+    c.main.interrupt("left by themselves")
