@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from sim.config.stages import POOLS
 
 DAYS_PER_YEAR = 365.25
 SATURATED = 0.9  # utilisation above which a resource counts as (nearly) always busy
@@ -29,17 +29,11 @@ class Stage:
     queue: str
 
 
-# Under the support gate a citizen waits for bostøtte capacity in the allocation queue, so the
-# support workers' own queue stays empty and their pressure shows as utilisation.
-STAGES = (
-    Stage("assessment (caseworkers)", "caseworkers", "caseworkers_queue"),
-    Stage("move-in (housing advisors)", "housing_advisors", "housing_advisors_queue"),
-    Stage("bostøtte (support workers)", "support_workers", "support_workers_queue"),
-    Stage("shelter beds", "shelter_beds", "shelter_beds_queue"),
-    Stage("dwellings (allocation queue)", None, "n_awaiting_housing"),
-    Stage("botilbud places", "botilbud_places", "botilbud_places_queue"),
-    Stage("skæv bolig places", "skaev_bolig_places", "skaev_bolig_places_queue"),
-)
+# Every pool of the registry, and the allocation queue, which has none: dwellings come from
+# vacancies. Under the support gate a citizen waits for bostøtte capacity in the allocation
+# queue, so the support workers' own queue stays empty and their pressure shows as utilisation.
+STAGES = (*(Stage(pool.serves, pool.name, f"{pool.name}_queue") for pool in POOLS),
+          Stage("dwellings (allocation queue)", None, "n_awaiting_housing"))
 
 
 def columns() -> list[str]:
@@ -50,11 +44,6 @@ def columns() -> list[str]:
             out += [f"{stage.pool}_busy", f"{stage.pool}_capacity"]
         out.append(stage.queue)
     return out
-
-
-def read_snapshots(folder: Path, scenario: str, rep: int) -> pa.Table:
-    path = folder / "snapshots" / f"scenario={scenario}" / f"rep={rep}" / "part-0.parquet"
-    return pq.read_table(path, columns=columns())
 
 
 def _integral(t: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:

@@ -11,9 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.analysis.records import Events, durations, spell_starts
-
-# Stages of a citizen assessed as ready to move on (to own home, botilbud or skæv bolig).
-READY_STAGES = ("awaiting_housing", "moving_in", "awaiting_botilbud", "awaiting_skaev_bolig")
+from sim.config.stages import READY_STAGES
 
 
 def day_of(start: dt.date, date: dt.date) -> float:

@@ -14,11 +14,9 @@ from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s
 from sim.analysis import costs
 from sim.analysis.records import Events, spans, spell_starts
 from sim.config import DAYS_PER_MONTH, NO_SCHEME, ROUTES, SCHEMES, TIERS, Scenario
-from sim.engine.recorder import STAGES
+from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
 
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
-POOLS = ("caseworkers", "housing_advisors", "support_workers", "shelter_beds",
-         "botilbud_places", "skaev_bolig_places")
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
 # Equity: metrics also by need tier, by income group (which sets the rent one can pay) and by
 # route (where the citizen's last assessment sent them)
@@ -28,10 +26,8 @@ RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 mo
 # Where each route ends: a home of one's own, a botilbud place, a skæv bolig
 PLACED_BY = {"own_home": "housed", "botilbud": "botilbud_enter", "skaev_bolig": "skaev_bolig_enter"}
 # Counts drawn over time with interval bands
-SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGES),
-                 "caseworkers_queue", "support_workers_queue", "housing_advisors_queue")
-QUEUES = ("awaiting_assessment", "awaiting_housing", "moving_in", "awaiting_botilbud",
-          "awaiting_skaev_bolig")
+SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGE_NAMES),
+                 *(f"{pool}_queue" for pool in STAFF_POOLS))
 # (metric, start event, end event): waits between two events of the same citizen
 WAITS = (
     ("wait_assessment_days_mean", "referred", ("assessment_start",)),
@@ -258,7 +254,7 @@ def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
 def _utilisation(snap: dict, lo: float, hi: float) -> dict[str, float]:
     """Busy over capacity, integrated over the window, for every staff group and place pool."""
     out = {}
-    for pool in POOLS:
+    for pool in POOL_NAMES:
         capacity = _window_integral(snap, f"{pool}_capacity", lo, hi)
         out[f"utilisation_{pool}"] = _window_integral(snap, f"{pool}_busy", lo, hi) / capacity \
             if capacity > 0 else math.nan
@@ -272,7 +268,7 @@ def unbounded_queues(snap: dict, lo: float, hi: float) -> dict[str, float]:
     t = snap["time_days"]
     at = np.searchsorted(t, [lo, (lo + hi) / 2, hi], side="right") - 1
     out = {}
-    for stage in QUEUES:
+    for stage in QUEUE_STAGES:
         start, middle, end = snap[f"n_{stage}"][np.maximum(at, 0)]
         first, second = middle - start, end - middle
         grows = first > 0 and second >= 0.75 * first and end >= 2 * start + 10

@@ -10,7 +10,6 @@ from sim.config.schema import (
     NO_SCHEME,
     ROUTES,
     SCHEMES,
-    STAFF_GROUPS,
     TIERS,
     BudgetCfg,
     Frozen,
@@ -19,6 +18,7 @@ from sim.config.schema import (
     ScenarioError,
     Step,
 )
+from sim.config.stages import STAFF_GROUPS
 
 __all__ = [
     "DAYS_PER_MONTH", "NO_SCHEME", "ROUTES", "SCHEMES", "STAFF_GROUPS", "TIERS", "BudgetCfg",

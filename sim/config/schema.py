@@ -28,7 +28,6 @@ TIERS = ("low", "medium", "high")
 ROUTES = ("own_home", "botilbud", "skaev_bolig", "not_ready")
 SHARE_TOLERANCE = 1e-6
 DAYS_PER_MONTH = 365.25 / 12  # scenario rates "per month" and lengths in months use this
-STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers", "department_heads")
 # Rent subsidies (the `subsidy` tables) and the mark of a dwelling let without one
 SCHEMES = ("exit_dwelling", "state_subsidy")
 NO_SCHEME = "none"
@@ -182,7 +181,10 @@ class AllocationCfg(Frozen):
     shielded_quota_share: Share
     offer_refusal_share: Share
     offers_per_vacancy_max: Annotated[int, Field(ge=1)]
-    require_support_capacity: bool
+    # Named policies (sim/model/policies.py); the names allowed are the functions there
+    quota_rule: Literal["running_floor"] = "running_floor"
+    queue_order: Literal["first_come"] = "first_come"
+    support_rule: Literal["require_capacity", "none"] = "require_capacity"
     refusal_removal_share: Share
     removal_days: NonNegativeFloat
 

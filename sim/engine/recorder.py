@@ -7,31 +7,23 @@ stage), which the snapshots copy: every statistic is computed later from these t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
+from sim.config.stages import HOMELESS_STAGES, STAGE_NAMES
+
 if TYPE_CHECKING:
     from sim.engine.pools import Pool
-    from sim.model.citizen import Citizen
 
-# Every citizen in the system is in exactly one stage; the snapshot's n_<stage> sum to in_system.
-STAGES = (
-    "awaiting_assessment",  # homeless, referred or waiting for a caseworker
-    "in_assessment",  # caseworker assessing boevne (ability to live in own home)
-    "not_ready",  # assessed as not ready yet; re-assessed later
-    "awaiting_housing",  # put forward (indstillet) through boligsocial anvisning, no dwelling yet
-    "moving_in",  # accepted a dwelling; moving in with a housing advisor
-    "housed",  # in own home (with, waiting for, declining or past bostøtte)
-    "awaiting_botilbud",
-    "in_botilbud",
-    "awaiting_skaev_bolig",
-    "in_skaev_bolig",
-)
-HOMELESS_STAGES = frozenset(
-    {"awaiting_assessment", "in_assessment", "not_ready", "awaiting_housing", "moving_in",
-     "awaiting_botilbud", "awaiting_skaev_bolig"}
-)
+
+class Citizen(Protocol):
+    """What the recorder reads of a citizen (the model's `Citizen` has it all)."""
+
+    id: int
+    stage: str | None
+    tier: str | None
+    income_group: str | None
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -70,7 +62,7 @@ class Recorder:
         self.env = env
         self.pools = pools
         self.staff = staff  # headcount per staff group, kept current by the staffing schedule
-        self.census = dict.fromkeys(STAGES, 0)
+        self.census = dict.fromkeys(STAGE_NAMES, 0)  # every citizen is in one stage
         self.arrivals = 0
         self.exits = 0
         self._ev: tuple[list, ...] = tuple([] for _ in EVENT_SCHEMA)
@@ -130,7 +122,7 @@ class Recorder:
 
     def _snapshot_columns(self) -> list[str]:
         cols = ["time_days", "arrivals_cum", "exits_cum", "in_system"]
-        cols += [f"n_{s}" for s in STAGES]
+        cols += [f"n_{s}" for s in STAGE_NAMES]
         cols += ["homeless"]
         for pool in self.pools:
             cols += [f"{pool.name}_capacity", f"{pool.name}_busy", f"{pool.name}_queue"]
@@ -140,7 +132,7 @@ class Recorder:
     def snapshot(self) -> None:
         """Append one row: the census, every pool's capacity, load and queue, and headcounts."""
         row = [self.env.now, self.arrivals, self.exits, self.arrivals - self.exits]
-        row += [self.census[s] for s in STAGES]
+        row += [self.census[s] for s in STAGE_NAMES]
         row.append(sum(self.census[s] for s in HOMELESS_STAGES))
         for pool in self.pools:
             row += [pool.capacity, pool.busy, pool.queue_length]

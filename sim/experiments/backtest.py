@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim import config
@@ -26,6 +25,7 @@ from sim.analysis import census, metrics
 from sim.analysis.records import Events
 from sim.config import DAYS_PER_MONTH, Name, Scenario, ScenarioError
 from sim.experiments.runner import run_all
+from sim.output import results
 from sim.output.results import RECORD_TABLES
 
 Measure = Literal["count", "count_trend", "shelter_stay", "stay_rise", "ready_share",
@@ -131,8 +131,8 @@ class Rep:
     """One replication's tables, read back from a result folder, with lazily built views."""
 
     def __init__(self, folder: Path, cfg: Scenario, rep: int) -> None:
-        part = f"scenario={cfg.name}/rep={rep}/part-0.parquet"
-        tables = {name: pq.read_table(folder / name / part) for name in RECORD_TABLES}
+        tables = {name: results.read_part(folder, name, scenario=cfg.name, rep=rep)
+                  for name in RECORD_TABLES}
         self.cfg = cfg
         self.ev = Events(tables["events"])
         self.snapshots = tables["snapshots"]

@@ -23,7 +23,9 @@ import numpy as np
 
 from sim.analysis import bottleneck, metrics
 from sim.config import Scenario, ScenarioError
+from sim.config.stages import CAPACITY
 from sim.experiments.runner import run_all
+from sim.output import results
 
 REACHED_WITHIN = 0.01  # share of the reference level (or starting gap) that counts as there
 
@@ -40,14 +42,17 @@ class Lever:
     pool: str | None  # the stage whose resource it is, if it must be saturated to be tried
 
 
+def staff_lever(pool: str, step: float, *also_relieves: str) -> Lever:
+    """A staff group as a lever: its dated steps and the stage it serves, from the registry."""
+    cap = CAPACITY[pool]
+    return Lever(pool, (cap.table, cap.steps), step, "staff", (cap.serves, *also_relieves),
+                 cap.serves)
+
+
 LEVERS = (
-    Lever("caseworkers", ("assessment", "caseworkers"), 2, "staff",
-          ("assessment (caseworkers)",), "assessment (caseworkers)"),
-    Lever("support_workers", ("support", "support_workers"), 4, "staff",
-          ("bostøtte (support workers)", "dwellings (allocation queue)"),
-          "bostøtte (support workers)"),
-    Lever("housing_advisors", ("move_in", "housing_advisors"), 1, "staff",
-          ("move-in (housing advisors)",), "move-in (housing advisors)"),
+    staff_lever("caseworkers", 2),
+    staff_lever("support_workers", 4, "dwellings (allocation queue)"),
+    staff_lever("housing_advisors", 1),
     Lever("exit_dwellings", ("subsidy", "exit_dwelling", "dwellings_per_year"), 20,
           "dwellings a year", ("dwellings (allocation queue)",), None),
 )
@@ -138,8 +143,9 @@ def evaluate(cfgs: list[Scenario], additions: list[dict[str, int]], metric: str,
             if per_rep and metric not in per_rep[0]:
                 raise ScenarioError("--metric", metric, "not a summary metric; see "
                                     "summary.parquet of a run for the names")
-            loads = [bottleneck.stage_load(bottleneck.read_snapshots(Path(tmp), cfg.name, r),
-                                           *window) for r in range(len(per_rep))]
+            snaps = [results.read_part(Path(tmp), "snapshots", bottleneck.columns(),
+                                       scenario=cfg.name, rep=r) for r in range(len(per_rep))]
+            loads = [bottleneck.stage_load(snap, *window) for snap in snaps]
             out.append(Result(added, np.array([m[metric] for m in per_rep], dtype=float),
                               bottleneck.mean_load(loads)))
     return out

@@ -116,7 +116,7 @@ def all_pairs(sweep: Sweep) -> list[Pair]:
 
 
 def metrics_path(out: Path, pair: Pair) -> Path:
-    return out / METRICS / f"point={pair.point}" / f"rep={pair.rep}" / "part-0.parquet"
+    return results.part_path(out, METRICS, point=pair.point, rep=pair.rep)
 
 
 def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),

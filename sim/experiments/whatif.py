@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim import config
 from sim.config import Scenario, ScenarioError
+from sim.config.stages import CAPACITY, STAFF_POOLS
 from sim.config.steps import value_at
 from sim.experiments.runner import Job, run_job
 from sim.output import results
@@ -24,9 +25,7 @@ FROM = dt.date(2024, 1, 1)  # changed staffing and inflow apply from the reform 
 VARIANT = "whatif"
 # control → (table, key) of the scenario; staff and inflow are dated steps
 STEPS = {  # control → path of its dated steps in the scenario
-    "caseworkers": ("assessment", "caseworkers"),
-    "housing_advisors": ("move_in", "housing_advisors"),
-    "support_workers": ("support", "support_workers"),
+    **{pool: (CAPACITY[pool].table, CAPACITY[pool].steps) for pool in STAFF_POOLS},
     "inflow_per_month": ("population", "inflow_per_month"),
     "exit_dwellings": ("subsidy", "exit_dwelling", "dwellings_per_year"),
 }

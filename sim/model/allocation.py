@@ -2,45 +2,41 @@
 
 Every housing department (afdeling) has its own stream of vacancies, each a dwelling of a size
 with the department's rent for that size. The municipality may give at most a share of a
-department's vacancies to social allocation, on a running basis:
-
-    after a department's n-th vacancy, its social allocations are at most floor(n × quota_share).
-
-Floor, not ceiling, because "at most every third vacant dwelling" must hold at every prefix: with
-floor, social / n never exceeds the share, and the first social vacancy of a 1-in-3 department is
-its third. Unused rights carry forward within the department (the count is cumulative).
-Shielded departments have their own, lower share (0 by default).
+department's vacancies to social allocation; the scenario's `quota_rule` says how the share is
+counted (by default on a running basis: after a department's n-th vacancy, its social lets are at
+most floor(n × quota_share)). Shielded departments have their own, lower share (0 by default).
 
 A vacancy the municipality may take is offered down the queue of citizens put forward
-(indstillet), in order, to the first whose household it fits and who can pay the rent — from
-their income, or with a rent subsidy (udslusningsbolig or the temporary state subsidy) while the
-scheme has dwellings left this year. Where the scenario requires it, bostøtte capacity must be
-free for that citizen, or the dwelling is let ordinarily. A citizen may refuse; under the reform a
-refusal may take them off the list for a while. Every vacancy is written to `vacancies`.
+(indstillet), in the scenario's `queue_order`, to the first whose household it fits and who can
+pay the rent — from their income, or with a rent subsidy (udslusningsbolig or the temporary state
+subsidy) while the scheme has dwellings left this year. The scenario's `support_rule` says
+whether that citizen may take it now (under the reform, only if bostøtte can start), or the
+dwelling is let ordinarily. A citizen may refuse; under the reform a refusal may take them off
+the list for a while. Every vacancy is written to `vacancies`. The policies are named functions
+in `sim.model.policies`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import itertools
-import math
 from collections.abc import Iterator
 
 from sim.config import NO_SCHEME, SCHEMES
 from sim.config.steps import StepTable
 from sim.model import support
+from sim.model.policies import QUEUE_ORDERS, QUOTA_RULES, SUPPORT_RULES, QueueOrder
 from sim.model.population import close_spell
-
-QUOTA_EPS = 1e-9
+from sim.model.view import CityView
 
 
 class Nominated:
-    """The queue of citizens put forward, in order, kept in groups of citizens who can take
-    the same dwellings (rooms needed, rent they can pay), so that a vacancy looks only at the
-    groups it could go to."""
+    """The queue of citizens put forward, kept in groups of citizens who can take the same
+    dwellings (rooms needed, rent they can pay), each in the order put forward, so that a
+    vacancy looks only at the groups it could go to."""
 
-    def __init__(self) -> None:
+    def __init__(self, order: QueueOrder) -> None:
+        self.order = order
         # a dict per group, citizen → None: in the order put forward, and removal and lookup
         # take constant time however long the queue (a deque's took time in its length)
         self.groups: dict[tuple[int, float], dict] = {}
@@ -61,19 +57,18 @@ class Nominated:
 
     def in_order(self, keep) -> Iterator:
         """Citizens of the groups for which keep(rooms_needed, affordable_rent) holds, in the
-        order they were put forward."""
-        chosen = [group for key, group in self.groups.items() if group and keep(*key)]
-        if len(chosen) == 1:
-            return iter(chosen[0])  # a group is in order already: no merge needed
-        return heapq.merge(*chosen, key=lambda c: c.queue_order)
+        queue order."""
+        return self.order([group for key, group in self.groups.items() if group and keep(*key)])
 
 
 class Allocation:
     """The housing departments, their vacancies, the subsidy schemes and the queue."""
 
-    def __init__(self, city) -> None:
+    def __init__(self, city: CityView) -> None:
         self.city = city
         self.cfg = city.cfg.allocation
+        self.quota_rule = QUOTA_RULES[self.cfg.quota_rule]
+        self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
         shielded = set(self.cfg.shielded_departments)
         self.departments = city.cfg.housing.departments
         self.share = {d.department: self.cfg.shielded_quota_share if d.department in shielded
@@ -88,7 +83,7 @@ class Allocation:
                                  scheme.max_dkk_per_month))
         self._year = (0, 0, 0)  # a year's first day, the next year's first day, the year
         self._open: tuple[int, list] = (-1, [])  # (day, its open schemes) until one is used
-        self.queue = Nominated()
+        self.queue = Nominated(QUEUE_ORDERS[self.cfg.queue_order])
 
     def start(self) -> None:
         for dept in self.departments:
@@ -108,9 +103,8 @@ class Allocation:
             self.let(dept, _rooms(mix, size()))
 
     def may_allocate(self, dept_id: int) -> bool:
-        """The running quota: one more social allocation keeps it within floor(n × share)."""
-        allowed = math.floor(self.seen[dept_id] * self.share[dept_id] + QUOTA_EPS)
-        return self.given[dept_id] < allowed
+        """The quota rule: whether one more social let keeps the department within its share."""
+        return self.quota_rule(self.seen[dept_id], self.given[dept_id], self.share[dept_id])
 
     def let(self, dept, rooms: int) -> None:
         """One vacancy: offer it through social allocation if the quota allows, else ordinary."""
@@ -160,7 +154,7 @@ class Allocation:
 
         removed, taker = [], None
         for asked, c in enumerate(self.queue.in_order(can_take), start=1):
-            if cfg.require_support_capacity and not support.can_start(city, c):
+            if not self.support_rule(city, c):
                 break  # nobody who fits overtakes the first who fits
             scheme, subsidy = _terms(rent - c.affordable_rent, schemes)
             city.rec.emit(c, "offer", dept=dept, rent=rent, scheme=scheme)

@@ -29,7 +29,7 @@ def choose(shares, u: float) -> str:
 def until_routed(city, c, referred: bool = False, not_ready: bool = False):
     """Generator: referral, assessment and re-assessments; returns the route."""
     cfg = city.cfg.assessment
-    rec, env, caseworkers = city.rec, city.env, city.caseworkers
+    rec, env, caseworkers = city.rec, city.env, city.pools["caseworkers"]
     while True:
         if not_ready:
             yield env.timeout(city.dur(cfg.reassessment_days_mean, city.draw["reassessment"]()))

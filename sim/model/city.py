@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from sim.config import STAFF_GROUPS, Scenario
+from sim.config import Scenario
+from sim.config.stages import CAPACITIES, POOLS, STAFF_GROUPS
 from sim.config.steps import value_at
 from sim.engine.clock import Clock
 from sim.engine.pools import Pool, follow_schedule
@@ -41,15 +42,9 @@ class City:
         self.draw = Streams(seed, rep)
         self.dur = Durations(cfg.run.duration_distribution)
         self.citizens = 0
-        self.caseworkers = Pool(env, "caseworkers")
-        self.housing_advisors = Pool(env, "housing_advisors")
-        self.support_workers = Pool(env, "support_workers")
-        self.shelter_beds = Pool(env, "shelter_beds")
-        self.places = {"botilbud": Pool(env, "botilbud_places"),
-                       "skaev_bolig": Pool(env, "skaev_bolig_places")}
+        self.pools = {cap.name: Pool(env, cap.name) for cap in POOLS}
         self.staff = dict.fromkeys(STAFF_GROUPS, 0.0)  # headcounts, kept by the schedules
-        self.rec = Recorder(env, [self.caseworkers, self.housing_advisors, self.support_workers,
-                                  self.shelter_beds, *self.places.values()], self.staff)
+        self.rec = Recorder(env, list(self.pools.values()), self.staff)
         self._schedule_capacities()
         self.allocation = Allocation(self)
         population.initial(self)
@@ -57,22 +52,13 @@ class City:
         self.allocation.start()
 
     def _schedule_capacities(self) -> None:
-        """Staffing and places follow their dated steps; each staff member carries a caseload."""
-        cfg = self.cfg
-        schedules = [
-            ("caseworkers", cfg.assessment.caseworkers, self.caseworkers,
-             cfg.assessment.caseload_per_caseworker),
-            ("housing_advisors", cfg.move_in.housing_advisors, self.housing_advisors,
-             cfg.move_in.caseload_per_advisor),
-            ("support_workers", cfg.support.support_workers, self.support_workers,
-             cfg.support.caseload_units_per_worker),
-            ("department_heads", cfg.support.department_heads, None, 0.0),
-            (None, cfg.shelter.beds, self.shelter_beds, 1.0),
-            (None, cfg.botilbud.places, self.places["botilbud"], 1.0),
-            (None, cfg.skaev_bolig.places, self.places["skaev_bolig"], 1.0),
-        ]
-        for group, steps, pool, units in schedules:
-            apply = self._applier(group, pool, units)
+        """Staffing and places follow their dated steps (the registry says where they are);
+        each staff member carries a caseload."""
+        for cap in CAPACITIES:
+            table = getattr(self.cfg, cap.table)
+            steps = getattr(table, cap.steps)
+            units = getattr(table, cap.caseload) if cap.caseload else 1.0
+            apply = self._applier(cap.staff_group, self.pools.get(cap.name), units)
             apply(value_at(steps, 0.0, self.start))
             self.env.process(follow_schedule(self.env, steps, self.start, apply))
 

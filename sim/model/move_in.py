@@ -8,7 +8,7 @@ from sim.model import shelter
 
 def move_in(city, c, dept: int):
     """Generator: wait for a housing advisor, move in with their help; the citizen is housed."""
-    cfg, rec, advisors = city.cfg.move_in, city.rec, city.housing_advisors
+    cfg, rec, advisors = city.cfg.move_in, city.rec, city.pools["housing_advisors"]
     claim = advisors.acquire()
     yield claim
     rec.emit(c, "move_in_start", dept=dept)
@@ -24,7 +24,7 @@ def move_in(city, c, dept: int):
 
 def retention_visit(city, c, spell: int):
     """Process: one fastholdelse visit by a housing advisor, if the citizen still lives there."""
-    cfg, advisors = city.cfg.move_in, city.housing_advisors
+    cfg, advisors = city.cfg.move_in, city.pools["housing_advisors"]
     yield city.env.timeout(cfg.retention_visit_after_days)
     if c.spell != spell or c.stage != "housed":
         return

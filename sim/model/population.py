@@ -53,7 +53,7 @@ def initial(city) -> None:
     """The population at the start: homeless in their stages (some in shelter beds), and the
     residents already in bostøtte, botilbud and skæv bolig."""
     cfg, rec = city.cfg, city.rec
-    beds = round(city.shelter_beds.capacity * cfg.shelter.initial_occupancy_share)
+    beds = round(city.pools["shelter_beds"].capacity * cfg.shelter.initial_occupancy_share)
     for stage, count in apportion(cfg.population.initial_homeless,
                                   cfg.population.initial_stage_share).items():
         for _ in range(count):
@@ -74,7 +74,7 @@ def initial(city) -> None:
         rec.arrive(c, "housed", "initial")
         city.start_life(c, "housed")
     for route in RESIDENTIAL_ROUTES:
-        places = city.places[route]
+        places = city.pools[f"{route}_places"]
         for _ in range(round(places.capacity * getattr(cfg, route).initial_occupancy_share)):
             c = new_citizen(city)
             c.route = route

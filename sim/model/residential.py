@@ -9,7 +9,7 @@ from sim.model.population import close_spell
 
 def await_place(city, c, route: str):
     """Generator: wait (homeless) in the route's queue until a place is granted."""
-    places = city.places[route]
+    places = city.pools[f"{route}_places"]
     claim = places.acquire()
     c.claim = (places, claim, 1.0)
     yield claim
@@ -28,5 +28,5 @@ def stay(city, c, route: str, at_start: bool = False):
     length = draw(cfg.stay_days_mean, u)
     yield city.env.timeout(length)
     city.rec.emit(c, f"{route}_leave")
-    city.places[route].release()
+    city.pools[f"{route}_places"].release()
     city.rec.leave(c, f"moved_on_from_{route}")

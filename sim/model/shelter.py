@@ -15,7 +15,7 @@ def episodes(city, c, inside_at_start: bool = False):
     """Process: shelter stays and spells outside until interrupted by the end of homelessness."""
     if c.shelter is not city.env.active_process:
         return  # homelessness ended before this process got its first turn
-    beds, cfg, rec, env = city.shelter_beds, city.cfg.shelter, city.rec, city.env
+    beds, cfg, rec, env = city.pools["shelter_beds"], city.cfg.shelter, city.rec, city.env
     bed = None
     try:
         if not inside_at_start:

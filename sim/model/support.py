@@ -19,7 +19,7 @@ def can_start(city, c) -> bool:
     municipal support needs the citizen's caseload units free."""
     if c.provider == "private":
         return True
-    return city.support_workers.free() >= city.caseload_weight(c.tier) - 1e-9
+    return city.pools["support_workers"].free() >= city.caseload_weight(c.tier) - 1e-9
 
 
 def claim(city, c) -> tuple[float, object]:
@@ -28,7 +28,7 @@ def claim(city, c) -> tuple[float, object]:
     if c.provider == "private":
         return 0.0, city.env.event().succeed()
     units = city.caseload_weight(c.tier)
-    return units, city.support_workers.request(units)
+    return units, city.pools["support_workers"].request(units)
 
 
 def assess_need(city, c) -> None:
@@ -87,7 +87,7 @@ def give_up_support(city, c) -> None:
     if c.support_claim is not None:
         units, event = c.support_claim
         if units > 0:
-            city.support_workers.cancel(event, units)
+            city.pools["support_workers"].cancel(event, units)
         c.support_claim = None
 
 

@@ -58,13 +58,24 @@ def rep_metadata(cfg: Scenario, seed: int, rep: int) -> dict[str, str]:
             "config_sha256": cfg.sha256(), "sim_version": __version__}
 
 
+def part_path(root: Path, table: str, **keys: object) -> Path:
+    """The one file of a hive partition: root/table/key=value/…/part-0.parquet."""
+    return root.joinpath(table, *(f"{key}={value}" for key, value in keys.items()),
+                         "part-0.parquet")
+
+
+def read_part(root: Path, table: str, columns: list[str] | None = None, **keys: object
+              ) -> pa.Table:
+    """One partition's table, e.g. read_part(out, "snapshots", scenario="surge", rep=0)."""
+    return pq.read_table(part_path(root, table, **keys), columns=columns)
+
+
 def write_replication(out: Path, cfg: Scenario, seed: int, rep: int,
                       tables: dict[str, pa.Table]) -> None:
     """The three record tables of one replication, each in its hive partition."""
     meta = rep_metadata(cfg, seed, rep)
     for name in RECORD_TABLES:
-        path = out / name / f"scenario={cfg.name}" / f"rep={rep}" / "part-0.parquet"
-        write_parquet(path, tables[name], meta)
+        write_parquet(part_path(out, name, scenario=cfg.name, rep=rep), tables[name], meta)
 
 
 def run_metadata(seed: int, extra: dict[str, str] | None = None) -> dict[str, str]:

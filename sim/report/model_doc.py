@@ -14,8 +14,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from sim.config.files import shipped_folder
+
 ROOT = Path(__file__).resolve().parents[2]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = shipped_folder() / "baseline.toml"
 DOC = ROOT / "docs" / "model.md"
 BEGIN = ("<!-- BEGIN GENERATED inputs: python -m sim.report.model_doc "
          "(from scenarios/baseline.toml) -->")
@@ -40,7 +42,8 @@ NAMED_UNITS = {
     "initial_housed_in_support": "citizens", "shielded_departments": "department ids",
     "offers_per_vacancy_max": "offers", "extra_rooms_accepted": "rooms",
     "loss_multiplier_cannot_pay": "× hazard", "caseload_weight": "caseload units per citizen",
-    "require_support_capacity": "yes/no", "duration_distribution": "–",
+    "support_rule": "policy", "quota_rule": "policy", "queue_order": "policy",
+    "duration_distribution": "–",
     "departments_csv": "file", "payer": "–",
 }
 

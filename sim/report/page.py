@@ -23,6 +23,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from plotly.subplots import make_subplots
 
+from sim.config import stages
+from sim.config.stages import STAFF_POOLS, STAGES
 from sim.output.results import atomic_write, read_manifest
 from sim.report import data as report_data
 from sim.report import figures
@@ -65,23 +67,10 @@ LABELS = {
     "cost_municipality_dkk": "Cost to the kommune (municipality)",
     "cost_state_dkk": "Cost to the state (refunds)",
 }
-POOLS = {
-    "caseworkers": "sagsbehandlere (caseworkers)",
-    "housing_advisors": "boligrådgivere (housing advisors)",
-    "support_workers": "bostøtte (floating support) workers",
-    "shelter_beds": "herberg (shelter) beds",
-    "botilbud_places": "botilbud (supported residential care) places",
-    "skaev_bolig_places": "skæve boliger (alternative housing) places",
-}
-STAFF_GROUPS = ("caseworkers", "housing_advisors", "support_workers")
-COUNTS = (
+COUNTS = (  # counts drawn over time: the homeless total, shelter beds in use, charted stages
     ("homeless", "Homeless (hjemløse), in or outside a shelter"),
     ("shelter_beds_busy", "In herberg (shelter)"),
-    ("n_awaiting_assessment", "Waiting for udredning (assessment)"),
-    ("n_awaiting_housing", "Waiting for a dwelling (boligsocial anvisning)"),
-    ("n_awaiting_botilbud", "Waiting for a botilbud place (supported care)"),
-    ("n_awaiting_skaev_bolig", "Waiting for a skæv bolig (alternative housing)"),
-    ("n_housed", "Housed in own home (with or after bostøtte)"),
+    *((f"n_{stage.name}", stage.label) for stage in STAGES if stage.charted),
 )
 UNITS = {  # summary unit → (shown unit, scale)
     "share": ("%", 100.0),
@@ -186,7 +175,7 @@ def render(section: Section) -> str:
 def read_snapshots(dataset: ds.Dataset) -> pa.Table:
     """The snapshot columns the figures use, over every scenario and replication."""
     wanted = ["time_days", *(c for c, _ in COUNTS)]
-    wanted += [f"{g}_{kind}" for g in STAFF_GROUPS for kind in ("busy", "capacity", "staff")]
+    wanted += [f"{g}_{kind}" for g in STAFF_POOLS for kind in ("busy", "capacity", "staff")]
     present = set(dataset.schema.names)
     return dataset.to_table(columns=["scenario", "rep", *(c for c in wanted if c in present)])
 
@@ -265,7 +254,7 @@ def label(metric: str) -> str:
         return f"Housed in own home in {year.group(1)}"
     if metric.startswith("utilisation_"):
         pool = metric.removeprefix("utilisation_")
-        return f"Utilisation of {POOLS.get(pool, pool.replace('_', ' '))}"
+        return f"Utilisation of {stages.LABELS.get(pool, pool.replace('_', ' '))}"
     return metric.replace("_", " ")
 
 
@@ -405,12 +394,12 @@ def counts_section(snaps: pa.Table, runs: dict[str, dict],
 def staff_section(snaps: pa.Table, runs: dict[str, dict],
                   lines: dict[str, dict]) -> Section | None:
     """Monthly utilisation (busy / capacity) and caseload (busy / staff) per staff group."""
-    groups = [g for g in STAFF_GROUPS
+    groups = [g for g in STAFF_POOLS
               if {f"{g}_busy", f"{g}_capacity", f"{g}_staff"} <= set(snaps.column_names)]
     if not groups or snaps.num_rows == 0:
         return None
     fig = make_subplots(rows=2, cols=len(groups), shared_xaxes=True, horizontal_spacing=0.06,
-                        vertical_spacing=0.12, subplot_titles=[POOLS[g] for g in groups])
+                        vertical_spacing=0.12, subplot_titles=[stages.LABELS[g] for g in groups])
     for name, run in runs.items():
         months = full_months(run)
         per_rep = replications(snaps, name)

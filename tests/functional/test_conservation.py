@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from sim.engine.recorder import STAGES
+from sim.config.stages import STAGE_NAMES
 
 CASES = [("reform_2024", 0), ("reform_2024", 1), ("surge", 0)]
 YEARS = 2.0  # surge's inflow rises after one year
@@ -34,18 +34,18 @@ def test_census_balances_in_every_snapshot(tables):
     arrivals = snap.column("arrivals_cum").to_numpy()
     exits = snap.column("exits_cum").to_numpy()
     in_system = snap.column("in_system").to_numpy()
-    stages = sum(snap.column(f"n_{stage}").to_numpy() for stage in STAGES)
+    stages = sum(snap.column(f"n_{stage}").to_numpy() for stage in STAGE_NAMES)
     assert snap.num_rows >= 24  # at least monthly over two years
     np.testing.assert_array_equal(arrivals - exits, in_system)
     np.testing.assert_array_equal(stages, in_system)
-    for stage in STAGES:
+    for stage in STAGE_NAMES:
         assert snap.column(f"n_{stage}").to_numpy().min() >= 0, stage
     assert np.all(np.diff(arrivals) >= 0) and np.all(np.diff(exits) >= 0)
 
 
 def test_stage_columns_cover_every_stage(tables):
     stage_cols = {c for c in tables["snapshots"].column_names if c.startswith("n_")}
-    assert stage_cols == {f"n_{stage}" for stage in STAGES}
+    assert stage_cols == {f"n_{stage}" for stage in STAGE_NAMES}
 
 
 def test_cumulative_counts_match_the_events(tables):

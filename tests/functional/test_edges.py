@@ -34,7 +34,7 @@ def test_capacity_without_limit_gives_no_waits(make_scenario):
         [assessment]
         caseworkers = {AMPLE}
         [allocation]
-        require_support_capacity = false
+        support_rule = "none"
         [support]
         support_workers = {AMPLE}
         [move_in]

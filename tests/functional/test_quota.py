@@ -22,7 +22,7 @@ BINDING = """
 [allocation]
 quota_share = 0.25
 offer_refusal_share = 0.0
-require_support_capacity = false
+support_rule = "none"
 
 [housing]
 extra_rooms_accepted = 2

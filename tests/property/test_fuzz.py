@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import config
-from sim.engine.recorder import STAGES
+from sim.config.stages import STAGE_NAMES
 from sim.model.city import run_replication
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
@@ -100,7 +100,7 @@ def scenarios(draw) -> config.Scenario:
         "shielded_departments": draw(st.lists(st.integers(1, len(departments)), unique=True)),
         "shielded_quota_share": draw(share), "offer_refusal_share": draw(share),
         "offers_per_vacancy_max": draw(st.integers(1, 4)),
-        "require_support_capacity": draw(st.booleans()),
+        "support_rule": draw(st.sampled_from(["require_capacity", "none"])),
         "refusal_removal_share": draw(share), "removal_days": draw(positive),
     }
     data["subsidy"] = {
@@ -137,10 +137,10 @@ def scenarios(draw) -> config.Scenario:
 def check_census(snap) -> None:
     arrivals, exits = snap.column("arrivals_cum").to_numpy(), snap.column("exits_cum").to_numpy()
     in_system = snap.column("in_system").to_numpy()
-    stages = sum(snap.column(f"n_{s}").to_numpy() for s in STAGES)
+    stages = sum(snap.column(f"n_{s}").to_numpy() for s in STAGE_NAMES)
     assert np.array_equal(arrivals - exits, in_system)
     assert np.array_equal(stages, in_system)
-    for s in STAGES:
+    for s in STAGE_NAMES:
         assert snap.column(f"n_{s}").to_numpy().min() >= 0, s
     for pool in POOLS:
         assert snap.column(f"{pool}_busy").to_numpy().min() >= -1e-9, pool

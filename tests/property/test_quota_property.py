@@ -48,7 +48,7 @@ def markets(draw) -> Scenario:
     data["allocation"].update(
         quota_share=draw(st.floats(0.0, 1.0)),
         shielded_departments=draw(st.lists(st.sampled_from(ids), unique=True)),
-        require_support_capacity=draw(st.booleans()),
+        support_rule=draw(st.sampled_from(["require_capacity", "none"])),
     )
     data["move_in"]["housing_advisors"] = AMPLE
     return Scenario.model_validate(data)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sim import config
-from sim.engine.recorder import STAGES
+from sim.config.stages import STAGE_NAMES
 from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -60,7 +60,7 @@ def census(spans: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
 def test_littles_law_holds_exactly_for_every_stage(run):
     horizon, tables = run
     by_stage = stays(tables["events"], horizon)
-    for stage in STAGES:
+    for stage in STAGE_NAMES:
         spans = by_stage[stage]
         assert spans, stage
         times, count = census(spans)
@@ -81,7 +81,7 @@ def test_census_from_events_matches_the_snapshots(run):
     # closed for the sums above)
     clean = np.array([t not in event_times and t < horizon for t in at])
     assert clean.sum() > 0.9 * len(at)
-    for stage in STAGES:
+    for stage in STAGE_NAMES:
         times, count = census(by_stage[stage])
         rebuilt = np.concatenate([[0], count])[np.searchsorted(times, at, side="right")]
         recorded = snap.column(f"n_{stage}").to_numpy()
