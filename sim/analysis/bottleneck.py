@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.records import in_force
 from sim.config.stages import POOLS
 
 DAYS_PER_YEAR = 365.25
@@ -52,10 +53,6 @@ def _integral(t: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:
     return float(np.sum(values * np.clip(np.minimum(ends, hi) - np.maximum(t, lo), 0.0, None)))
 
 
-def _at(t: np.ndarray, values: np.ndarray, day: float) -> float:
-    return float(values[max(int(np.searchsorted(t, day, side="right")) - 1, 0)])
-
-
 def stage_load(snap: pa.Table, lo: float, hi: float) -> dict[str, tuple[float, float]]:
     """Per stage: (utilisation over [lo, hi], queue growth in citizens a year over it)."""
     t = snap.column("time_days").to_numpy()
@@ -67,7 +64,7 @@ def stage_load(snap: pa.Table, lo: float, hi: float) -> dict[str, tuple[float, f
             busy = _integral(t, snap.column(f"{stage.pool}_busy").to_numpy(), lo, hi)
             use = busy / capacity if capacity > 0 else math.nan
         queue = snap.column(stage.queue).to_numpy()
-        growth = (_at(t, queue, hi) - _at(t, queue, lo)) / ((hi - lo) / DAYS_PER_YEAR)
+        growth = (in_force(t, queue, hi) - in_force(t, queue, lo)) / ((hi - lo) / DAYS_PER_YEAR)
         out[stage.name] = (use, growth)
     return out
 

@@ -10,7 +10,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis.records import Events, durations, spell_starts
+from sim.analysis.records import Events, durations, in_force, spell_starts
 from sim.config.stages import READY_STAGES
 
 
@@ -30,9 +30,8 @@ def month_starts(year: int) -> list[dt.date]:
 
 def snapshot_value(snapshots: pa.Table, column: str, day: float) -> float:
     """A snapshot column's value in force on `day` (the last snapshot at or before it)."""
-    t = snapshots.column("time_days").to_numpy()
-    row = max(int(np.searchsorted(t, day, side="right")) - 1, 0)
-    return float(snapshots.column(column)[row].as_py())
+    return in_force(snapshots.column("time_days").to_numpy(),
+                    snapshots.column(column).to_numpy(), day)
 
 
 def _last_rows(ev: Events, mask: np.ndarray, day: float) -> np.ndarray:

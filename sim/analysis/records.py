@@ -81,3 +81,9 @@ def durations(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float):
     """(start time, duration, observed) of each span from a start to the citizen's next end."""
     s = spans(ev, start, end, horizon)
     return s.start, s.end - s.start, s.observed
+
+
+def in_force(times: np.ndarray, values: np.ndarray, day: float) -> float:
+    """The value of a snapshot series in force on `day`: the last snapshot at or before it
+    (the first before any)."""
+    return float(values[max(int(np.searchsorted(times, day, side="right")) - 1, 0)])

@@ -28,6 +28,13 @@ def value_at(steps: tuple[Step, ...], day: float, start) -> float:
     return StepTable(steps, start).at(day)
 
 
+def value_on(steps: list[dict], date) -> float:
+    """The value in force on a date, in steps as a scenario's data holds them ({"from": date,
+    "value": v}, in date order), for building variants before they are validated."""
+    dates = [step["from"] for step in steps]
+    return steps[max(bisect_right(dates, date) - 1, 0)]["value"]
+
+
 def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
     """(day, value) changes after the run start, in order."""
     for step in steps:

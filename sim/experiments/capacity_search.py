@@ -24,6 +24,7 @@ import numpy as np
 from sim.analysis import bottleneck, metrics
 from sim.config import Scenario, ScenarioError
 from sim.config.stages import CAPACITY
+from sim.config.steps import value_on
 from sim.experiments.runner import run_all
 from sim.output import results
 
@@ -61,20 +62,11 @@ LEVERS = (
 # --- building variants through the config layer ------------------------------------------
 
 
-def _value_on(steps: list[dict], date: dt.date) -> float:
-    """The value in force on `date` (the first step's before any date)."""
-    value = steps[0]["value"]
-    for step in steps:
-        if step["from"] <= date:
-            value = step["value"]
-    return value
-
-
 def add_from(steps: list[dict], date: dt.date, amount: float) -> list[dict]:
     """Dated steps with `amount` added from `date` on (a step at `date` is added if needed)."""
     out = [dict(s, value=s["value"] + (amount if s["from"] >= date else 0.0)) for s in steps]
     if all(s["from"] != date for s in steps):
-        out.append({"from": date, "value": _value_on(steps, date) + amount})
+        out.append({"from": date, "value": value_on(steps, date) + amount})
     return sorted(out, key=lambda s: s["from"])
 
 
@@ -109,7 +101,7 @@ def change_date(scenario: Scenario, ref: Scenario) -> dt.date:
     for path, steps in _step_lists(scenario.model_dump(by_alias=True)):
         other = theirs.get(path, steps)
         for day in sorted({s["from"] for s in steps} | {s["from"] for s in other}):
-            if _value_on(steps, day) != _value_on(other, day):
+            if value_on(steps, day) != value_on(other, day):
                 dates.append(day)
                 break
     warm = scenario.run.start_date + dt.timedelta(days=math.ceil(scenario.run.warmup_days))
