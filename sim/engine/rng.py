@@ -58,3 +58,14 @@ class Durations:
 def exp1(u: float) -> float:
     """A standard exponential from a uniform: a citizen's hazard budget."""
     return -math.log1p(-u)
+
+
+def choose(shares, u: float) -> str:
+    """The category whose cumulative share first exceeds u: `shares` is a model of shares
+    that sum to 1 (tiers, routes, reasons), read in declared order."""
+    total = 0.0
+    for name, share in vars(shares).items():  # a model's fields, in declared order
+        total += share
+        if u < total:
+            return name
+    return name  # u within rounding of 1: the last category

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from sim.config import NO_SCHEME, SCHEMES
 from sim.config.steps import StepTable
 from sim.model import support
+from sim.model.citizen import Citizen
 from sim.model.policies import QUEUE_ORDERS, QUOTA_RULES, SUPPORT_RULES, QueueOrder
 from sim.model.population import close_spell
 from sim.model.view import CityView
@@ -42,14 +43,14 @@ class Nominated:
         self.groups: dict[tuple[int, float], dict] = {}
         self._order = itertools.count()
 
-    def append(self, c) -> None:
+    def append(self, c: Citizen) -> None:
         c.queue_order = next(self._order)
         self.groups.setdefault((c.rooms_needed, c.affordable_rent), {})[c] = None
 
-    def remove(self, c) -> None:
+    def remove(self, c: Citizen) -> None:
         del self.groups[(c.rooms_needed, c.affordable_rent)][c]
 
-    def __contains__(self, c) -> bool:
+    def __contains__(self, c: Citizen) -> bool:
         return c in self.groups.get((c.rooms_needed, c.affordable_rent), ())
 
     def __bool__(self) -> bool:
@@ -172,7 +173,7 @@ class Allocation:
         self.accept(taker, dept, rent, scheme, subsidy)
         return taker, scheme
 
-    def refused(self, c, dept: int) -> bool:
+    def refused(self, c: Citizen, dept: int) -> bool:
         """A refusal; under the reform rule it may take the citizen off the list for a while
         (returns whether it does)."""
         city = self.city
@@ -182,19 +183,19 @@ class Allocation:
         city.rec.emit(c, "removed_from_list", reason="refused_offer")
         return True
 
-    def take_off_list(self, c) -> None:
+    def take_off_list(self, c: Citizen) -> None:
         """Remove a refuser from the queue until the removal period is over."""
         self.queue.remove(c)
         self.city.env.process(self.back_on_list(c, c.spell))
 
-    def back_on_list(self, c, spell: int):
+    def back_on_list(self, c: Citizen, spell: int):
         """Process: after the removal period the citizen is put back at the end of the queue."""
         yield self.city.env.timeout(self.cfg.removal_days)
         if c.spell == spell and c.homeless_open and c.stage == "awaiting_housing":
             self.queue.append(c)
             self.city.rec.emit(c, "returned_to_list")
 
-    def accept(self, c, dept: int, rent: float, scheme: str, subsidy: float) -> None:
+    def accept(self, c: Citizen, dept: int, rent: float, scheme: str, subsidy: float) -> None:
         """The citizen takes the dwelling: leaves the queue, bostøtte is reserved, the subsidy
         scheme (if any) counts one dwelling for this year."""
         city = self.city
@@ -210,7 +211,7 @@ class Allocation:
         city.rec.emit(c, "offer_accepted", dept=dept, rent=rent, scheme=scheme, subsidy=subsidy)
         c.offer.succeed(dept)
 
-    def withdraw(self, c) -> None:
+    def withdraw(self, c: Citizen) -> None:
         """Take a citizen off the queue (they left the system)."""
         if c in self.queue:
             self.queue.remove(c)
@@ -235,7 +236,7 @@ def _terms(gap: float, schemes: list[tuple[str, float]]) -> tuple[str, float] | 
     return None
 
 
-def await_dwelling(city, c, nominated: bool = False):
+def await_dwelling(city: CityView, c: Citizen, nominated: bool = False):
     """Generator: put forward, support need assessed, wait for an accepted offer; returns the
     department."""
     rec = city.rec

@@ -7,6 +7,10 @@ which case the citizen is assessed again after a while.
 
 from __future__ import annotations
 
+from sim.engine.rng import choose
+from sim.model.citizen import Citizen
+from sim.model.view import CityView
+
 # Where the outcome of an assessment puts the citizen to wait.
 WAITING_STAGE = {
     "own_home": "awaiting_housing",
@@ -16,17 +20,7 @@ WAITING_STAGE = {
 }
 
 
-def choose(shares, u: float) -> str:
-    """The category whose cumulative share first exceeds u (shares in declared order)."""
-    total = 0.0
-    for name, share in vars(shares).items():  # a model's fields, in declared order
-        total += share
-        if u < total:
-            return name
-    return name  # u within rounding of 1: the last category
-
-
-def until_routed(city, c, referred: bool = False, not_ready: bool = False):
+def until_routed(city: CityView, c: Citizen, referred: bool = False, not_ready: bool = False):
     """Generator: referral, assessment and re-assessments; returns the route."""
     cfg = city.cfg.assessment
     rec, env, caseworkers = city.rec, city.env, city.pools["caseworkers"]

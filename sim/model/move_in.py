@@ -4,9 +4,11 @@ later, visit to help them keep the home. Advisors are a finite, dated staffing w
 from __future__ import annotations
 
 from sim.model import shelter
+from sim.model.citizen import Citizen
+from sim.model.view import CityView
 
 
-def move_in(city, c, dept: int):
+def move_in(city: CityView, c: Citizen, dept: int):
     """Generator: wait for a housing advisor, move in with their help; the citizen is housed."""
     cfg, rec, advisors = city.cfg.move_in, city.rec, city.pools["housing_advisors"]
     claim = advisors.acquire()
@@ -22,7 +24,7 @@ def move_in(city, c, dept: int):
     city.env.process(retention_visit(city, c, c.spell))
 
 
-def retention_visit(city, c, spell: int):
+def retention_visit(city: CityView, c: Citizen, spell: int):
     """Process: one fastholdelse visit by a housing advisor, if the citizen still lives there."""
     cfg, advisors = city.cfg.move_in, city.pools["housing_advisors"]
     yield city.env.timeout(cfg.retention_visit_after_days)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import simpy
 
 from sim.model import allocation, assessment, move_in, population, residential, shelter, support
+from sim.model.citizen import Citizen
+from sim.model.view import CityView
 
 # Where a citizen who starts in a waiting stage is headed.
 ROUTE_OF_STAGE = {
@@ -20,7 +22,7 @@ ROUTE_OF_STAGE = {
 }
 
 
-def life(city, c, start: str, inside_shelter: bool = False):
+def life(city: CityView, c: Citizen, start: str, inside_shelter: bool = False):
     """Process: a citizen's whole path through the model, from the stage they start in."""
     if start == "housed":
         yield from support.housed(city, c, in_support_at_start=True)
@@ -41,7 +43,7 @@ def life(city, c, start: str, inside_shelter: bool = False):
         start, inside_shelter = "returned", False
 
 
-def homeless_spell(city, c, start: str, inside_shelter: bool):
+def homeless_spell(city: CityView, c: Citizen, start: str, inside_shelter: bool):
     """Generator: one spell of homelessness until a dwelling or place is secured; returns
     (route, department) or None if the citizen left by themselves."""
     population.open_spell(city, c)

@@ -8,17 +8,17 @@ from functools import partial
 
 from sim.config import DAYS_PER_MONTH
 from sim.config.steps import StepTable, step_days
-from sim.engine.rng import exp1
+from sim.engine.rng import choose, exp1
 from sim.model import shelter, support
-from sim.model.assessment import choose
 from sim.model.citizen import ARRIVAL_DRAWS, Citizen
 from sim.model.support import assess_need
+from sim.model.view import CityView
 
 RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
 ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
 
 
-def new_citizen(city) -> Citizen:
+def new_citizen(city: CityView) -> Citizen:
     """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
     city.citizens += 1
     draw = city.draw
@@ -29,7 +29,7 @@ def new_citizen(city) -> Citizen:
     return c
 
 
-def household(city, c) -> None:
+def household(city: CityView, c: Citizen) -> None:
     """Household size, income group and support provider, drawn at arrival: what dwelling
     fits, what rent they can pay (transfer income plus housing benefit), who supports them."""
     housing = city.cfg.housing
@@ -49,7 +49,7 @@ def apportion(total: int, shares) -> dict[str, int]:
     return counts
 
 
-def initial(city) -> None:
+def initial(city: CityView) -> None:
     """The population at the start: homeless in their stages (some in shelter beds), and the
     residents already in bostøtte, botilbud and skæv bolig."""
     cfg, rec = city.cfg, city.rec
@@ -83,7 +83,7 @@ def initial(city) -> None:
             city.start_life(c, f"in_{route}")
 
 
-def inflow(city):
+def inflow(city: CityView):
     """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate.
 
     Each arrival spends one Exp(1) budget of cumulative intensity, carried across rate changes,
@@ -111,7 +111,7 @@ def inflow(city):
         city.start_life(c, "arrival")
 
 
-def open_spell(city, c) -> None:
+def open_spell(city: CityView, c: Citizen) -> None:
     """A homeless spell begins: the citizen may leave by themselves until it closes, once the
     spell's share of the exit hazard is spent. A timer with a callback, not a process: most
     timers find the spell closed, and a process would cost two more events each."""
@@ -124,20 +124,20 @@ def open_spell(city, c) -> None:
         timer.callbacks.append(partial(_exit_due, city, c, c.spell))
 
 
-def _exit_due(city, c, spell: int, _timer) -> None:
+def _exit_due(city: CityView, c: Citizen, spell: int, _timer) -> None:
     """The exit timer fired: leave by themselves if that spell is still open."""
     if c.spell == spell and c.homeless_open:
         leave_by_themselves(city, c)
 
 
-def close_spell(city, c) -> None:
+def close_spell(city: CityView, c: Citizen) -> None:
     """The spell ends in a dwelling or a place: keep the exit hazard spent so far."""
     c.homeless_open = False
     rate = city.cfg.population.self_exit_per_year / 365.0
     c.exit_hazard_used += rate * (city.env.now - c.spell_start)
 
 
-def leave_by_themselves(city, c) -> None:
+def leave_by_themselves(city: CityView, c: Citizen) -> None:
     """Withdraw the citizen from every queue and place, record the exit, stop their path."""
     c.homeless_open = False
     if c.claim is not None:

@@ -4,10 +4,12 @@ own finite places, first-come queues and stays; a citizen who leaves a place lea
 from __future__ import annotations
 
 from sim.model import shelter
+from sim.model.citizen import Citizen
 from sim.model.population import close_spell
+from sim.model.view import CityView
 
 
-def await_place(city, c, route: str):
+def await_place(city: CityView, c: Citizen, route: str):
     """Generator: wait (homeless) in the route's queue until a place is granted."""
     places = city.pools[f"{route}_places"]
     claim = places.acquire()
@@ -17,7 +19,7 @@ def await_place(city, c, route: str):
     close_spell(city, c)
 
 
-def stay(city, c, route: str, at_start: bool = False):
+def stay(city: CityView, c: Citizen, route: str, at_start: bool = False):
     """Generator: live in the place for a stay, then move on out of the model."""
     cfg = getattr(city.cfg, route)
     shelter.leave(city, c, route)

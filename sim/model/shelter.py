@@ -10,8 +10,11 @@ from __future__ import annotations
 import simpy
 from simpy.events import Initialize
 
+from sim.model.citizen import Citizen
+from sim.model.view import CityView
 
-def episodes(city, c, inside_at_start: bool = False):
+
+def episodes(city: CityView, c: Citizen, inside_at_start: bool = False):
     """Process: shelter stays and spells outside until interrupted by the end of homelessness."""
     if c.shelter is not city.env.active_process:
         return  # homelessness ended before this process got its first turn
@@ -36,13 +39,13 @@ def episodes(city, c, inside_at_start: bool = False):
             beds.cancel(bed)  # frees the bed, or the place in the queue for one
 
 
-def start(city, c, inside_at_start: bool = False) -> None:
+def start(city: CityView, c: Citizen, inside_at_start: bool = False) -> None:
     """Begin shelter use for a new homeless spell, if this citizen uses shelters."""
     if c.first("shelter_use", city.draw["shelter_use"]) < city.cfg.shelter.user_share:
         c.shelter = city.env.process(episodes(city, c, inside_at_start))
 
 
-def leave(city, c, reason: str) -> None:
+def leave(city: CityView, c: Citizen, reason: str) -> None:
     """End shelter use now, because homelessness ended (housed, placed or gone)."""
     if c.in_shelter:
         c.in_shelter = False

@@ -6,9 +6,11 @@ coordinated social and employment follow-up — or carries a higher hazard of lo
 from __future__ import annotations
 
 from sim.config import DAYS_PER_MONTH, NO_SCHEME
+from sim.model.citizen import Citizen
+from sim.model.view import CityView
 
 
-def begin(city, c) -> tuple[float | None, float]:
+def begin(city: CityView, c: Citizen) -> tuple[float | None, float]:
     """At move-in: when the citizen's subsidy ends (None without one) and the factor on the
     tenancy-loss hazard after that."""
     if c.dwelling is None or c.dwelling[2] == NO_SCHEME:
@@ -22,7 +24,7 @@ def begin(city, c) -> tuple[float | None, float]:
     return ends, 1.0 if pays else cfg.loss_multiplier_cannot_pay
 
 
-def _end(city, c, spell: int, ends: float, pays: bool):
+def _end(city: CityView, c: Citizen, spell: int, ends: float, pays: bool):
     """Process: record the end of the subsidy and its outcome, if the citizen still lives there."""
     yield city.env.timeout(ends - city.env.now)
     if c.spell == spell and c.stage == "housed":

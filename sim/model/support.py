@@ -9,12 +9,14 @@ tenancy runs a loss hazard that depends on tier and on whether support is runnin
 
 from __future__ import annotations
 
+from sim.engine.rng import choose
 from sim.model import subsidy
-from sim.model.assessment import choose
+from sim.model.citizen import Citizen
 from sim.model.tenancy import Tenancy
+from sim.model.view import CityView
 
 
-def can_start(city, c) -> bool:
+def can_start(city: CityView, c: Citizen) -> bool:
     """Whether bostøtte for this citizen could start now: a private provider always can;
     municipal support needs the citizen's caseload units free."""
     if c.provider == "private":
@@ -22,7 +24,7 @@ def can_start(city, c) -> bool:
     return city.pools["support_workers"].free() >= city.caseload_weight(c.tier) - 1e-9
 
 
-def claim(city, c) -> tuple[float, object]:
+def claim(city: CityView, c: Citizen) -> tuple[float, object]:
     """Reserve bostøtte: municipal caseload units (granted now or queued), or nothing for a
     private provider (an event that has already fired)."""
     if c.provider == "private":
@@ -31,12 +33,12 @@ def claim(city, c) -> tuple[float, object]:
     return units, city.pools["support_workers"].request(units)
 
 
-def assess_need(city, c) -> None:
+def assess_need(city: CityView, c: Citizen) -> None:
     """The individual assessment of support need: sets the citizen's need tier."""
     c.tier = choose(city.cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
 
 
-def housed(city, c, in_support_at_start: bool = False):
+def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
     """Generator: support and tenancy after moving in; returns when the tenancy is lost."""
     cfg, loss = city.cfg.support, city.cfg.tenancy
     rec, tier = city.rec, c.tier
@@ -76,13 +78,13 @@ def housed(city, c, in_support_at_start: bool = False):
     return (yield from after_support(city, c, tenancy))
 
 
-def after_support(city, c, tenancy):
+def after_support(city: CityView, c: Citizen, tenancy):
     """Generator: the tenancy after support, at the lower after-support hazard, until lost."""
     yield from tenancy.hold(None, getattr(city.cfg.tenancy.loss_per_year_after_support, c.tier))
     return lose(city, c)
 
 
-def give_up_support(city, c) -> None:
+def give_up_support(city: CityView, c: Citizen) -> None:
     """Release the citizen's bostøtte: caseload units held, or a place in the queue for them."""
     if c.support_claim is not None:
         units, event = c.support_claim
@@ -91,7 +93,7 @@ def give_up_support(city, c) -> None:
         c.support_claim = None
 
 
-def lose(city, c) -> bool:
+def lose(city: CityView, c: Citizen) -> bool:
     """The home is lost: any support claim is given up and the citizen is homeless again."""
     give_up_support(city, c)
     city.rec.move(c, "awaiting_assessment")
