@@ -364,7 +364,7 @@ def metric_names(per_rep: list[dict[str, float]]) -> list[str]:
 
 
 def summary_table(results: dict[str, list[dict[str, float]]]) -> pa.Table:
-    """scenario × metric: mean and 95 % interval over replications (CONTRACT.md summary)."""
+    """scenario × metric: mean and 95 % interval over replications (summary.parquet)."""
     rows = []
     for scenario, per_rep in results.items():
         for metric in metric_names(per_rep):

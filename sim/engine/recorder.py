@@ -1,8 +1,9 @@
 """The record of a run: per-citizen events, periodic snapshots and the vacancy ledger.
 
 Processes only call `emit`, `move` and `vacancy`; the recorder keeps one list per column and
-turns them into `pyarrow.Table`s in CONTRACT.md's schema. It also keeps the census (citizens per
-stage), which the snapshots copy: every statistic is computed later from these tables.
+turns them into `pyarrow.Table`s in the result files' schema (docs/outputs.md). It also keeps
+the census (citizens per stage), which the snapshots copy: every statistic is computed later
+from these tables.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ class Recorder:
     # --- tables ------------------------------------------------------------------------
 
     def tables(self) -> dict[str, pa.Table]:
-        """The three record tables of a run, in CONTRACT.md's schema."""
+        """The three record tables of a run, in the result files' schema."""
         return {
             "events": pa.Table.from_arrays(list(self._ev), schema=EVENT_SCHEMA),
             "snapshots": pa.table(self._snap),

@@ -249,7 +249,7 @@ def summarise(sweep: Sweep, out: Path) -> str | None:
 
 
 def summary_table(sweep: Sweep, point: int, reps: list[dict[str, float]]) -> pa.Table:
-    """One point's rows of CONTRACT.md's summary, with a `point` column after `scenario`
+    """One point's rows of the summary, with a `point` column after `scenario`
     (the design's name)."""
     table = metrics.summary_table({sweep.design.name: reps})
     return table.add_column(1, "point", pa.array([point] * len(table), pa.int64()))

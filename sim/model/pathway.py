@@ -1,4 +1,4 @@
-"""The path of one citizen, stage after stage, as DOMAIN.md describes it:
+"""The path of one citizen, stage after stage, as the seed describes it (docs/model.md):
 
 homeless (shelter or outside) → caseworker assesses boevne → put forward through boligsocial
 anvisning → support need assessed → dwelling offered → moves in with a housing advisor →

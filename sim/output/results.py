@@ -1,4 +1,4 @@
-"""The result folder of CONTRACT.md: hive-partitioned Parquet with metadata, the summary and
+"""The result folder (docs/outputs.md): hive-partitioned Parquet with metadata, the summary and
 comparison tables, and the manifest. Every file is written atomically (temporary name, then
 rename), so a file that exists is complete."""
 

@@ -1,4 +1,4 @@
-"""Sweeps end to end (CONTRACT.md `sweep`): Sobol' indices, the same bytes from every executor
+"""Sweeps end to end (the `sweep` command): Sobol' indices, the same bytes from every executor
 and sharding, resuming after a kill, Ctrl-C, and refused designs. The base scenario is the small
 golden scenario over one year, so a replication takes a fraction of a second."""
 

@@ -1,6 +1,6 @@
 """The recorder: `arrive`, `move` and `leave` keep the census (citizens per stage) that every
 snapshot copies, so the n_<stage> columns sum to in_system = arrivals − exits at every snapshot;
-`emit` writes one event row; and the three tables have CONTRACT.md's columns and types, empty or
+`emit` writes one event row; and the three tables have the result files' columns and types, empty or
 not, with capacity, busy and queue columns for every pool."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ STAGES = ("awaiting_assessment", "in_assessment", "not_ready", "awaiting_housing
           "housed", "awaiting_botilbud", "in_botilbud", "awaiting_skaev_bolig", "in_skaev_bolig")
 HOMELESS = ("awaiting_assessment", "in_assessment", "not_ready", "awaiting_housing", "moving_in",
             "awaiting_botilbud", "awaiting_skaev_bolig")
-# CONTRACT.md: the columns users' scripts read, and their types
+# docs/outputs.md: the columns users' scripts read, and their types
 EVENT_COLUMNS = {"citizen_id": pa.int64(), "time_days": pa.float64(), "event": pa.string(),
                  "stage": pa.string(), "route": pa.string(), "department": pa.int32(),
                  "need_tier": pa.string(), "reason": pa.string()}
