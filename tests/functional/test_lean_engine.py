@@ -1,4 +1,4 @@
-"""The lean clock changes nothing: a run on `sim.clock.Clock` (with the pool's shortcut,
+"""The lean clock changes nothing: a run on `sim.engine.clock.Clock` (with the pool's shortcut,
 processes that end without an event and later events filed by day) gives the same tables, bit for
 bit, as on SimPy's own `simpy.Environment`, where every request and every process end goes
 through one heap of events."""

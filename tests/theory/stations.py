@@ -1,4 +1,4 @@
-"""Single stations for theory tests, driven through `sim.capacity.Pool` on the model's `Clock`
+"""Single stations for theory tests, driven through `sim.engine.pools.Pool` on the model's `Clock`
 exactly as the model drives it: one process per customer, acquire → yield → timeout → release."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Interval coverage: for an M/M/∞ stage (a Pool without a limit) started in its stationary
-state, the 95 % t-interval over replications (`statistics.t_interval`, as every summary uses)
+state, the 95 % t-interval over replications (`metrics.t_interval`, as every summary uses)
 covers the known mean number in the stage, λ/μ, in 93–97 % of macro-replications. Nobody waits."""
 
 from __future__ import annotations
