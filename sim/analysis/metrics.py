@@ -43,7 +43,7 @@ def unit_of(metric: str) -> str:
     metric = metric.split("__")[0]
     if metric.endswith("_dkk"):
         return "DKK"
-    if "_days_" in metric:
+    if "_days_" in metric or metric.endswith("_days"):
         return "days"
     if metric.startswith(("retention_", "utilisation_", "unbounded_")):
         return "share"

@@ -17,6 +17,7 @@ from sim.analysis.metrics import (
     route_waits,
     summary_table,
     t_interval,
+    unit_of,
 )
 from sim.analysis.records import Events, durations
 from sim.model.city import run_replication
@@ -166,3 +167,12 @@ def test_route_groups_a_citizen_by_the_last_assessment():
     assert ev.cid[own_home].tolist() == [1, 1, 1, 1]
     assert not ev.by_last("route", "not_ready", "assessment_end").any()
     assert ev.cid[ev.by_last("route", "botilbud", "assessment_end")].tolist() == [3]
+
+
+@pytest.mark.parametrize(("metric", "unit"), [
+    ("warmup_mser5_days", "days"), ("wait_allocation_days_mean", "days"),
+    ("wait_allocation_days_mean__need_tier_high", "days"), ("retention_12m", "share"),
+    ("housed_per_month", "citizens/month"), ("cost_total_dkk", "DKK"), ("housed_total", "citizens"),
+])
+def test_a_metric_s_unit_is_read_from_its_name(metric, unit) -> None:
+    assert unit_of(metric) == unit
