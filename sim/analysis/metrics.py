@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s less to import
 
-from sim.analysis import costs
+from sim.analysis import costs, vacancies
 from sim.analysis.records import Events, spans, spell_starts
 from sim.config import DAYS_PER_MONTH, NO_SCHEME, ROUTES, SCHEMES, TIERS, Scenario
 from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
@@ -45,8 +45,10 @@ def unit_of(metric: str) -> str:
         return "DKK"
     if "_days_" in metric or metric.endswith("_days"):
         return "days"
-    if metric.startswith(("retention_", "utilisation_", "unbounded_")):
+    if metric.startswith(("retention_", "utilisation_", "unbounded_")) or metric.endswith("_share"):
         return "share"
+    if metric.startswith("vacancies_"):
+        return "dwellings"
     if metric.endswith("_per_month"):
         return "citizens/month"
     if metric.endswith("_per_count"):
@@ -121,6 +123,7 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     out.update(_retention(ev, lo, hi))
     out.update(_utilisation(snap, lo, hi))
     out.update(unbounded_queues(snap, lo, hi))
+    out.update(vacancies.metrics(tables["vacancies"], lo, hi))
     out["warmup_mser5_days"] = float(snap["time_days"][mser5(snap["homeless"])])
     out.update(costs.metrics(costs.flows(tables, cfg, ev, snap), cfg, years))
     return out

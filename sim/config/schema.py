@@ -183,8 +183,15 @@ class AllocationCfg(Frozen):
     offers_per_vacancy_max: Annotated[int, Field(ge=1)]
     # Named policies (sim/model/policies.py); the names allowed are the functions there
     quota_rule: Literal["running_floor"] = "running_floor"
+    unused_rights: Literal["carry_forward", "carry_within_year", "lapse"] = "carry_forward"
+    priority: Literal["homeless_first", "others_first", "shared"] = "homeless_first"
     queue_order: Literal["first_come"] = "first_come"
     support_rule: Literal["require_capacity", "none"] = "require_capacity"
+    # Other households the municipality houses through the same right (refugees, people
+    # leaving prison or hospital, families): how many are put forward a year, and under the
+    # "shared" priority the share of social lets on which they come first
+    other_households_per_year: Steps
+    others_first_share: Share = 0.0
     refusal_removal_share: Share
     removal_days: NonNegativeFloat
 

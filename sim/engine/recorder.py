@@ -52,6 +52,7 @@ VACANCY_SCHEMA = pa.schema(
         ("rooms", pa.int8()),
         ("rent_dkk", pa.float64()),
         ("scheme", pa.string()),
+        ("reason", pa.string()),  # why a vacancy was let ordinarily (null for a social let)
     ]
 )
 
@@ -108,8 +109,8 @@ class Recorder:
         c.stage = None
 
     def vacancy(self, dept: int, quota_share: float, allocated_to: str, cid: int | None,
-                rooms: int, rent: float, scheme: str) -> None:
-        t, dp, share, to, who, rm, rn, sc = self._vac  # as in `emit`: one append per column
+                rooms: int, rent: float, scheme: str, reason: str | None = None) -> None:
+        t, dp, share, to, who, rm, rn, sc, why = self._vac  # as in `emit`: one append a column
         t.append(self.env._now)
         dp.append(dept)
         share.append(quota_share)
@@ -118,6 +119,7 @@ class Recorder:
         rm.append(rooms)
         rn.append(rent)
         sc.append(scheme)
+        why.append(reason)
 
     # --- snapshots ---------------------------------------------------------------------
 

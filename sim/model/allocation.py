@@ -26,9 +26,21 @@ from sim.config import NO_SCHEME, SCHEMES
 from sim.config.steps import StepTable
 from sim.model import support
 from sim.model.citizen import Citizen
-from sim.model.policies import QUEUE_ORDERS, QUOTA_RULES, SUPPORT_RULES, QueueOrder
-from sim.model.population import close_spell
+from sim.model.policies import (
+    HOMELESS,
+    OTHERS,
+    PRIORITIES,
+    QUEUE_ORDERS,
+    QUOTA_RULES,
+    SUPPORT_RULES,
+    UNUSED_RIGHTS,
+    QueueOrder,
+    QuotaCount,
+)
+from sim.model.population import close_spell, poisson_arrivals
 from sim.model.view import CityView
+
+DAYS_PER_YEAR = 365.25  # a rate per year spreads over the mean calendar year
 
 
 class Nominated:
@@ -69,13 +81,15 @@ class Allocation:
         self.city = city
         self.cfg = city.cfg.allocation
         self.quota_rule = QUOTA_RULES[self.cfg.quota_rule]
+        self.unused_rights = UNUSED_RIGHTS[self.cfg.unused_rights]
+        self.priority = PRIORITIES[self.cfg.priority]
         self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
         shielded = set(self.cfg.shielded_departments)
         self.departments = city.cfg.housing.departments
         self.share = {d.department: self.cfg.shielded_quota_share if d.department in shielded
                       else self.cfg.quota_share for d in self.departments}
-        self.seen = dict.fromkeys(self.share, 0)
-        self.given = dict.fromkeys(self.share, 0)
+        self.counts = {dept: QuotaCount() for dept in self.share}
+        self.others_waiting = 0  # other households the municipality houses, put forward
         self.subsidised: dict[tuple[str, int], int] = {}  # (scheme, year) -> dwellings used
         self.schemes = []  # (scheme, its dwellings per year, its largest monthly subsidy)
         for name in SCHEMES:
@@ -89,6 +103,18 @@ class Allocation:
     def start(self) -> None:
         for dept in self.departments:
             self.city.env.process(self.vacancies(dept))
+        if any(step.value > 0 for step in self.cfg.other_households_per_year):
+            self.city.env.process(self.other_households())
+
+    def other_households(self):
+        """Process: other households the municipality houses through boligsocial anvisning
+        (refugees, people leaving prison or hospital, families) are put forward as a Poisson
+        stream with a dated yearly rate; they wait for a social let of their own."""
+        yield from poisson_arrivals(self.city, self.cfg.other_households_per_year, DAYS_PER_YEAR,
+                                    "other_household_arrival", self.put_forward_other)
+
+    def put_forward_other(self) -> None:
+        self.others_waiting += 1
 
     def vacancies(self, dept):
         """Process: this department's vacancies, a Poisson stream with sizes from its mix."""
@@ -103,22 +129,51 @@ class Allocation:
             yield city.env.timeout(city.dur(365.0 / yearly, when()))
             self.let(dept, _rooms(mix, size()))
 
-    def may_allocate(self, dept_id: int) -> bool:
-        """The quota rule: whether one more social let keeps the department within its share."""
-        return self.quota_rule(self.seen[dept_id], self.given[dept_id], self.share[dept_id])
-
     def let(self, dept, rooms: int) -> None:
-        """One vacancy: offer it through social allocation if the quota allows, else ordinary."""
-        key = dept.department
-        self.seen[key] += 1
+        """One vacancy: the municipal right, if the quota allows, goes to a homeless citizen
+        or another household in the order the priority policy says; else it is let ordinarily,
+        and the vacancy says why (`reason`)."""
+        key, share = dept.department, self.share[dept.department]
+        count = self.counts[key]
+        if self.cfg.unused_rights != "carry_forward":
+            self.unused_rights(count, share, self.year())
+        count.seen += 1
         rent = dept.rent(rooms)
-        taker, scheme = None, NO_SCHEME
-        if self.queue and self.may_allocate(key):
-            taker, scheme = self.offer(key, rooms, rent)
-        if taker is not None:
-            self.given[key] += 1
-        self.city.rec.vacancy(key, self.share[key], "social" if taker else "ordinary",
-                              taker.id if taker else None, rooms, rent, scheme)
+        if not self.quota_rule(count.seen, count.given, share):
+            reason = "quota" if self.anyone_fits(rooms, rent) else "nobody_fits"
+            self.city.rec.vacancy(key, share, "ordinary", None, rooms, rent, NO_SCHEME, reason)
+            return
+        taker, scheme, reason = None, NO_SCHEME, "nobody_fits"
+        for claimant in self.priority(self):
+            if claimant == OTHERS and self.others_waiting:
+                self.others_waiting -= 1
+                count.given += 1
+                self.city.rec.vacancy(key, share, "social_other", None, rooms, rent, NO_SCHEME)
+                return
+            if claimant == HOMELESS and self.queue:
+                taker, scheme, reason = self.offer(key, rooms, rent)
+                if taker is not None:
+                    count.given += 1
+                    self.city.rec.vacancy(key, share, "social", taker.id, rooms, rent, scheme)
+                    return
+        self.city.rec.vacancy(key, share, "ordinary", None, rooms, rent, NO_SCHEME, reason)
+
+    def anyone_fits(self, rooms: int, rent: float) -> bool:
+        """Whether a homeless citizen put forward could take this dwelling (size and rent)."""
+        if not self.queue:
+            return False
+        fits = self.fitting(rooms, rent, self.open_schemes())
+        return next(self.queue.in_order(fits), None) is not None
+
+    def fitting(self, rooms: int, rent: float, schemes: list[tuple[str, float]]):
+        """Whether a household of (rooms needed, rent it can pay) can take the dwelling: it fits
+        and the rent is within reach, with a subsidy scheme if one is open."""
+        extra = self.city.cfg.housing.extra_rooms_accepted
+
+        def can_take(needed: int, affordable: float) -> bool:
+            fits = needed <= rooms <= needed + extra
+            return fits and _terms(rent - affordable, schemes) is not None
+        return can_take
 
     def open_schemes(self) -> list[tuple[str, float]]:
         """(scheme, largest monthly subsidy) for the schemes with a dwelling left this year.
@@ -144,24 +199,22 @@ class Allocation:
         return year
 
     def offer(self, dept: int, rooms: int, rent: float):
-        """Offer the dwelling down the queue; return (citizen who accepts, scheme) or (None, …)."""
+        """Offer the dwelling down the queue; return (citizen who accepts, scheme, None), or
+        (None, none, why not): nobody fits, the support rule stopped it, or all refused."""
         city, cfg = self.city, self.cfg
         schemes = self.open_schemes()
-        extra = city.cfg.housing.extra_rooms_accepted
-
-        def can_take(needed: int, affordable: float) -> bool:
-            fits = needed <= rooms <= needed + extra
-            return fits and _terms(rent - affordable, schemes) is not None
-
-        removed, taker = [], None
-        for asked, c in enumerate(self.queue.in_order(can_take), start=1):
+        removed, taker, reason = [], None, "nobody_fits"
+        for asked, c in enumerate(self.queue.in_order(self.fitting(rooms, rent, schemes)),
+                                  start=1):
             if not self.support_rule(city, c):
+                reason = "support"
                 break  # nobody who fits overtakes the first who fits
             scheme, subsidy = _terms(rent - c.affordable_rent, schemes)
             city.rec.emit(c, "offer", dept=dept, rent=rent, scheme=scheme)
             if city.draw["offer_refusal"]() >= cfg.offer_refusal_share:
                 taker = c
                 break
+            reason = "refused"
             if self.refused(c, dept):
                 removed.append(c)
             if asked == cfg.offers_per_vacancy_max:
@@ -169,9 +222,9 @@ class Allocation:
         for c in removed:  # the queue changes only once the offers are done
             self.take_off_list(c)
         if taker is None:
-            return None, NO_SCHEME
+            return None, NO_SCHEME, reason
         self.accept(taker, dept, rent, scheme, subsidy)
-        return taker, scheme
+        return taker, scheme, None
 
     def refused(self, c: Citizen, dept: int) -> bool:
         """A refusal; under the reform rule it may take the citizen off the list for a while

@@ -4,6 +4,7 @@ those who leave by themselves (moved away, died, found housing on their own)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 
 from sim.config import DAYS_PER_MONTH
@@ -84,31 +85,44 @@ def initial(city: CityView) -> None:
 
 
 def inflow(city: CityView):
-    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate.
+    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate."""
+    yield from poisson_arrivals(city, city.cfg.population.inflow_per_month, DAYS_PER_MONTH,
+                                "arrival", lambda: arrive_homeless(city))
+
+
+def arrive_homeless(city: CityView) -> None:
+    """A newly homeless citizen arrives and starts their path."""
+    c = new_citizen(city)
+    city.rec.arrive(c, "awaiting_assessment", "newly_homeless")
+    city.start_life(c, "arrival")
+
+
+def poisson_arrivals(city: CityView, steps, days_per_unit: float, stream: str,
+                     arrive: Callable[[], None]):
+    """Generator: a Poisson stream whose rate (per `days_per_unit` days) follows dated steps;
+    `arrive()` at each arrival, until the rate is 0 for good.
 
     Each arrival spends one Exp(1) budget of cumulative intensity, carried across rate changes,
     so the same draws give the same arrival times wherever two scenarios' rates agree.
     """
-    env, steps, start = city.env, city.cfg.population.inflow_per_month, city.start
-    monthly = StepTable(steps, start)
-    changes = [day for day, _ in step_days(steps, start)] + [math.inf]
+    env = city.env
+    table = StepTable(steps, city.start)
+    changes = [day for day, _ in step_days(steps, city.start)] + [math.inf]
     while True:
-        budget = city.dur(1.0, city.draw["arrival"]())
+        budget = city.dur(1.0, city.draw[stream]())
         t = env.now
         while True:
-            rate = monthly.at(t) / DAYS_PER_MONTH
+            rate = table.at(t) / days_per_unit
             change = next(day for day in changes if day > t)
             if rate > 0 and t + budget / rate <= change:
                 t += budget / rate
                 break
             if math.isinf(change):
-                return  # no more inflow
+                return  # no more arrivals
             budget -= rate * (change - t)
             t = change
         yield env.timeout(t - env.now)
-        c = new_citizen(city)
-        city.rec.arrive(c, "awaiting_assessment", "newly_homeless")
-        city.start_life(c, "arrival")
+        arrive()
 
 
 def open_spell(city: CityView, c: Citizen) -> None:

@@ -43,6 +43,7 @@ NAMED_UNITS = {
     "offers_per_vacancy_max": "offers", "extra_rooms_accepted": "rooms",
     "loss_multiplier_cannot_pay": "× hazard", "caseload_weight": "caseload units per citizen",
     "support_rule": "policy", "quota_rule": "policy", "queue_order": "policy",
+    "unused_rights": "policy", "priority": "policy",
     "duration_distribution": "–",
     "departments_csv": "file", "payer": "–",
 }

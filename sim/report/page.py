@@ -78,6 +78,7 @@ UNITS = {  # summary unit → (shown unit, scale)
     "days": ("days", 1.0),
     "citizens": ("citizens", 1.0),
     "citizens/month": ("citizens/month", 1.0),
+    "dwellings": ("dwellings", 1.0),
 }
 CSS = f"""
 body {{ font-family: {FONT}; color: #222; max-width: 1400px; margin: 0 auto; padding: 1.5rem;

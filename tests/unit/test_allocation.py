@@ -273,12 +273,12 @@ def test_every_vacancy_is_written_social_or_ordinary(small_city):
     town.let(1, 2, at=9.0)  # n = 3: floor(1.5) = 1 given already; and nobody waits
     rows = town.vacancies()
     assert list(rows[0]) == ["time_days", "department", "quota_share", "allocated_to",
-                             "citizen_id", "rooms", "rent_dkk", "scheme"]
+                             "citizen_id", "rooms", "rent_dkk", "scheme", "reason"]
     assert [tuple(v.values()) for v in rows] == [
-        (0.0, 1, 0.5, ORDINARY, None, 1, RENT[1][0], "none"),
-        (5.0, 1, 0.5, SOCIAL, a.id, 1, RENT[1][0], "none"),
-        (7.0, 2, 0.0, ORDINARY, None, 3, RENT[2][2], "none"),
-        (9.0, 1, 0.5, ORDINARY, None, 2, RENT[1][1], "none"),
+        (0.0, 1, 0.5, ORDINARY, None, 1, RENT[1][0], "none", "quota"),  # a fits and waits
+        (5.0, 1, 0.5, SOCIAL, a.id, 1, RENT[1][0], "none", None),
+        (7.0, 2, 0.0, ORDINARY, None, 3, RENT[2][2], "none", "nobody_fits"),
+        (9.0, 1, 0.5, ORDINARY, None, 2, RENT[1][1], "none", "nobody_fits"),
     ]
     assert town.events(a, "stage", "department", "rent_dkk")[1:3] == [
         (5.0, "offer", "awaiting_housing", 1, 3000.0),

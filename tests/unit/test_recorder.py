@@ -129,9 +129,11 @@ def test_snapshot_columns_in_order():
 def test_vacancies_table_rows(recorded):
     assert recorded["vacancies"].to_pylist() == [
         {"time_days": 7.0, "department": 4, "quota_share": 1 / 3, "allocated_to": "social",
-         "citizen_id": 1, "rooms": 2, "rent_dkk": 4500.0, "scheme": "none"},
+         "citizen_id": 1, "rooms": 2, "rent_dkk": 4500.0, "scheme": "none",
+         "reason": None},
         {"time_days": 7.0, "department": 4, "quota_share": 1 / 3, "allocated_to": "ordinary",
-         "citizen_id": None, "rooms": 1, "rent_dkk": 3000.0, "scheme": "none"},
+         "citizen_id": None, "rooms": 1, "rent_dkk": 3000.0, "scheme": "none",
+         "reason": None},
     ]
 
 

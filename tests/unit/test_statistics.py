@@ -173,6 +173,7 @@ def test_route_groups_a_citizen_by_the_last_assessment():
     ("warmup_mser5_days", "days"), ("wait_allocation_days_mean", "days"),
     ("wait_allocation_days_mean__need_tier_high", "days"), ("retention_12m", "share"),
     ("housed_per_month", "citizens/month"), ("cost_total_dkk", "DKK"), ("housed_total", "citizens"),
+    ("quota_used_share", "share"), ("vacancies_blocked_by_quota", "dwellings"),
 ])
 def test_a_metric_s_unit_is_read_from_its_name(metric, unit) -> None:
     assert unit_of(metric) == unit
