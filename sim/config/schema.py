@@ -186,7 +186,7 @@ class AllocationCfg(Frozen):
     unused_rights: Literal["carry_forward", "carry_within_year", "lapse"] = "carry_forward"
     priority: Literal["homeless_first", "others_first", "shared"] = "homeless_first"
     queue_order: Literal["first_come"] = "first_come"
-    support_rule: Literal["require_capacity", "none"] = "require_capacity"
+    support_rule: Literal["require_capacity", "waiting_list", "forecast"] = "require_capacity"
     # Other households the municipality houses through the same right (refugees, people
     # leaving prison or hospital, families): how many are put forward a year, and under the
     # "shared" priority the share of social lets on which they come first

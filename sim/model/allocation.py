@@ -10,10 +10,10 @@ A vacancy the municipality may take is offered down the queue of citizens put fo
 (indstillet), in the scenario's `queue_order`, to the first whose household it fits and who can
 pay the rent — from their income, or with a rent subsidy (udslusningsbolig or the temporary state
 subsidy) while the scheme has dwellings left this year. The scenario's `support_rule` says
-whether that citizen may take it now (under the reform, only if bostøtte can start), or the
-dwelling is let ordinarily. A citizen may refuse; under the reform a refusal may take them off
-the list for a while. Every vacancy is written to `vacancies`. The policies are named functions
-in `sim.model.policies`.
+whether that citizen may take it now (under the reform gate, only if bostøtte can start), or the
+dwelling is let ordinarily, or whether support was reserved before they were put forward. A
+citizen may refuse; under the reform a refusal may take them off the list for a while. Every
+vacancy is written to `vacancies`. The policies are named functions in `sim.model.policies`.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ class Allocation:
         removed, taker, reason = [], None, "nobody_fits"
         for asked, c in enumerate(self.queue.in_order(self.fitting(rooms, rent, schemes)),
                                   start=1):
-            if not self.support_rule(city, c):
+            if not self.support_rule.may_take(city, c):
                 reason = "support"
                 break  # nobody who fits overtakes the first who fits
             scheme, subsidy = _terms(rent - c.affordable_rent, schemes)
@@ -259,7 +259,8 @@ class Allocation:
             self.subsidised[key] = self.subsidised.get(key, 0) + 1
             self._open = (-1, [])
         c.dwelling = (dept, rent, scheme, subsidy)
-        c.support_claim = support.claim(city, c)
+        if c.support_claim is None:  # reserved already where support was forecast
+            c.support_claim = support.claim(city, c)
         city.rec.move(c, "moving_in")
         city.rec.emit(c, "offer_accepted", dept=dept, rent=rent, scheme=scheme, subsidy=subsidy)
         c.offer.succeed(dept)
@@ -299,6 +300,10 @@ def await_dwelling(city: CityView, c: Citizen, nominated: bool = False):
         yield city.env.timeout(city.dur(days, city.draw["need_assessment"]()))
         support.assess_need(city, c)
         rec.emit(c, "support_need_assessed")
+    if city.allocation.support_rule.reserves_at_nomination:
+        c.support_claim = support.claim(city, c)
+        yield c.support_claim[1]
+        rec.emit(c, "support_reserved")
     c.offer = city.env.event()
     city.allocation.queue.append(c)
     dept = yield c.offer

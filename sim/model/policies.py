@@ -6,7 +6,8 @@ the scenario's `[allocation]` table, the way Ciw injects queue disciplines and r
 - `priority`: who the municipal right goes to first, homeless citizens or the other
   households the municipality houses through the same right;
 - `queue_order`: the order in which citizens put forward are offered a dwelling;
-- `support_rule`: whether the first citizen the dwelling fits may take it now.
+- `support_rule`: when bostøtte is decided for a citizen put forward, and whether the first
+  citizen a dwelling fits may take it now.
 
 A new policy is a function here, registered under its name below, and that name added to the
 allowed values in `sim/config/schema.py` (`AllocationCfg`); a test checks the two agree.
@@ -44,7 +45,6 @@ QuotaRule = Callable[[int, int, float], bool]  # (vacancies seen, social lets, s
 UnusedRights = Callable[[QuotaCount, float, int], None]  # settle a count before a vacancy
 Priority = Callable[["Allocation"], tuple[str, ...]]  # who is offered a social let, in order
 QueueOrder = Callable[[list[Iterable[Citizen]]], Iterator[Citizen]]  # groups → who is offered
-SupportRule = Callable[[CityView, Citizen], bool]  # (city, first who fits) → may take it now
 
 
 def running_floor(seen: int, given: int, share: float) -> bool:
@@ -97,6 +97,15 @@ def first_come(groups: list[Iterable[Citizen]]) -> Iterator[Citizen]:
     return heapq.merge(*groups, key=lambda c: c.queue_order)
 
 
+@dataclass(frozen=True)
+class SupportRule:
+    """When bostøtte is decided for a citizen put forward, and whether a dwelling may go to
+    the first citizen it fits."""
+
+    reserves_at_nomination: bool  # support units are reserved before the citizen is queued
+    may_take: Callable[[CityView, Citizen], bool]  # (city, first who fits) → may take it now
+
+
 def require_capacity(city: CityView, c: Citizen) -> bool:
     """The reform rule: a discharge needs a support decision, so the dwelling goes to the first
     who fits only if their bostøtte can start now; otherwise it is let ordinarily (nobody who
@@ -105,7 +114,7 @@ def require_capacity(city: CityView, c: Citizen) -> bool:
 
 
 def no_support_gate(_city: CityView, _c: Citizen) -> bool:
-    """No gate: the first who fits takes the dwelling and waits for support once moved in."""
+    """No gate at the offer: the first who fits takes the dwelling."""
     return True
 
 
@@ -116,5 +125,14 @@ UNUSED_RIGHTS: dict[str, UnusedRights] = {"carry_forward": carry_forward,
 PRIORITIES: dict[str, Priority] = {"homeless_first": homeless_first,
                                    "others_first": others_first, "shared": shared}
 QUEUE_ORDERS: dict[str, QueueOrder] = {"first_come": first_come}
-SUPPORT_RULES: dict[str, SupportRule] = {"require_capacity": require_capacity,
-                                         "none": no_support_gate}
+SUPPORT_RULES: dict[str, SupportRule] = {
+    # the reform rule at the offer: a dwelling waits for nobody whose support cannot start now
+    "require_capacity": SupportRule(False, require_capacity),
+    # a support waiting list: the citizen moves in and waits for bostøtte at the unsupported
+    # hazard
+    "waiting_list": SupportRule(False, no_support_gate),
+    # the municipality puts forward only as many as it can give a support decision for: each
+    # citizen's caseload units are reserved after the need assessment, before they join the
+    # queue, so no dwelling is lost to support and none waits for it
+    "forecast": SupportRule(True, no_support_gate),
+}

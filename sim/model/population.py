@@ -159,6 +159,7 @@ def leave_by_themselves(city: CityView, c: Citizen) -> None:
         pool.cancel(event, units)
         c.claim = None
     city.allocation.withdraw(c)
+    support.give_up_support(city, c)  # bostøtte reserved while waiting for a dwelling
     shelter.leave(city, c, "exit")
     reason = choose(city.cfg.population.self_exit_reason_share,
                     c.first("exit_reason", city.draw["exit_reason"]))

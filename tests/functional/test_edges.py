@@ -34,7 +34,7 @@ def test_capacity_without_limit_gives_no_waits(make_scenario):
         [assessment]
         caseworkers = {AMPLE}
         [allocation]
-        support_rule = "none"
+        support_rule = "waiting_list"
         [support]
         support_workers = {AMPLE}
         [move_in]

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def variant(table: str, group: str, staff: int):
     data = config.load(SCENARIOS / "baseline.toml").with_years(YEARS).model_dump(by_alias=True)
     data[table][group] = [{"from": data["run"]["start_date"], "value": staff}]
-    data["allocation"]["support_rule"] = "none"
+    data["allocation"]["support_rule"] = "waiting_list"
     return config.Scenario.model_validate(data)
 
 

@@ -22,7 +22,7 @@ BINDING = """
 [allocation]
 quota_share = 0.25
 offer_refusal_share = 0.0
-support_rule = "none"
+support_rule = "waiting_list"
 
 [housing]
 extra_rooms_accepted = 2

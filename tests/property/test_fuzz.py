@@ -100,7 +100,7 @@ def scenarios(draw) -> config.Scenario:
         "shielded_departments": draw(st.lists(st.integers(1, len(departments)), unique=True)),
         "shielded_quota_share": draw(share), "offer_refusal_share": draw(share),
         "offers_per_vacancy_max": draw(st.integers(1, 4)),
-        "support_rule": draw(st.sampled_from(["require_capacity", "none"])),
+        "support_rule": draw(st.sampled_from(["require_capacity", "waiting_list", "forecast"])),
         "unused_rights": draw(st.sampled_from(["carry_forward", "carry_within_year", "lapse"])),
         "priority": draw(st.sampled_from(["homeless_first", "others_first", "shared"])),
         "other_households_per_year": draw(steps(days, 2000)),

@@ -48,7 +48,7 @@ def markets(draw) -> Scenario:
     data["allocation"].update(
         quota_share=draw(st.floats(0.0, 1.0)),
         shielded_departments=draw(st.lists(st.sampled_from(ids), unique=True)),
-        support_rule=draw(st.sampled_from(["require_capacity", "none"])),
+        support_rule=draw(st.sampled_from(["require_capacity", "waiting_list", "forecast"])),
         priority=draw(st.sampled_from(["homeless_first", "others_first", "shared"])),
         others_first_share=draw(st.floats(0.0, 1.0)),
         other_households_per_year=[{"from": dt.date(2023, 1, 1),

@@ -169,7 +169,7 @@ def test_nobody_who_fits_overtakes_the_first_who_fits_under_the_support_gate(sma
 
 
 def test_without_the_gate_the_first_who_fits_takes_it_and_waits_for_support(small_city):
-    town = small_city(support={"support_workers": 2}, allocation={"support_rule": "none"})
+    town = small_city(support={"support_workers": 2}, allocation={"support_rule": "waiting_list"})
     heavy = town.arrive(tier="high")
     light = town.arrive(tier="low")
     town.let(1, 1)

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from sim.analysis import vacancies
+from sim.model.population import leave_by_themselves
 
 THIRD = {"quota_share": 1 / 3}
 
@@ -98,7 +99,7 @@ def test_another_household_takes_what_no_homeless_citizen_can(small_city):
 
 def test_a_shared_priority_puts_others_first_on_its_share_of_lets(small_city):
     town = small_city(allocation={"quota_share": 1.0, "priority": "shared",
-                                  "others_first_share": 0.5, "support_rule": "none"})
+                                  "others_first_share": 0.5, "support_rule": "waiting_list"})
     for day in range(400):
         town.arrive()
         other_household(town)
@@ -127,3 +128,34 @@ def test_vacancy_metrics_count_the_ledger_within_the_window():
                    "vacancies_social_other": 1.0, "vacancies_blocked_by_quota": 1.0,
                    "vacancies_lost_to_support": 1.0, "vacancies_refused": 1.0,
                    "quota_used_share": 2 / 2.5}
+
+
+# --- support that paces nominations ----------------------------------------------------------
+
+
+def test_under_forecast_only_those_support_can_take_are_put_forward(small_city):
+    """3 caseload units: the high-tier citizen's 2.5 are reserved and they join the queue; the
+    low-tier one behind (1 unit) waits for a support decision outside it. The dwelling is not
+    lost to support, and the support workers' queue is where the wait shows."""
+    town = small_city(allocation={"quota_share": 1.0, "support_rule": "forecast"},
+                      support={"support_workers": 3})
+    heavy = town.arrive(tier="high")
+    light = town.arrive(tier="low")
+    assert town.queued() == [heavy.id]
+    support = town.pool("support_workers")
+    assert (support.busy, support.queue_length) == (2.5, 1)
+    town.let(1, 1)
+    assert lets(town) == [("social", None)]
+    assert [v["citizen_id"] for v in town.vacancies()] == [heavy.id]
+    assert light.id not in town.queued()
+    assert [e for _, e in town.events(heavy)].count("support_reserved") == 1
+
+
+def test_leaving_while_support_is_reserved_gives_the_units_back(small_city):
+    town = small_city(allocation={"support_rule": "forecast"}, support={"support_workers": 2})
+    citizen = town.arrive(tier="low")
+    assert town.pool("support_workers").busy == 1.0
+    leave_by_themselves(town.city, citizen)
+    town.settle()
+    assert town.pool("support_workers").busy == 0.0
+    assert town.queued() == []

@@ -116,7 +116,7 @@ def test_support_waits_for_capacity_after_moving_in(small_city):
     starts when the capacity comes, lasting its full duration from then."""
     town = small_city(support={"support_workers": [
         {"from": dt.date(2023, 1, 1), "value": 0.0}, {"from": dt.date(2023, 2, 20), "value": 1.0}]},
-        allocation={"support_rule": "none"})
+        allocation={"support_rule": "waiting_list"})
     c = houses(town)
     town.run(400.0)
     assert after_housed(town, c) == [
@@ -138,7 +138,7 @@ def test_a_declined_unit_goes_to_the_next_citizen_waiting_for_support(small_city
     """1 unit: the first citizen's unit is reserved, the second waits for it; when the first
     declines on moving in (day 20) the second, who moved in on day 25, gets it then."""
     town = small_city(support={"support_workers": 1, "decline_share": 1.0, "reengage_share": 0.0},
-                      allocation={"support_rule": "none"})
+                      allocation={"support_rule": "waiting_list"})
     houses(town)
     second = town.arrive(provider="municipal")
     town.let(1, 1, at=5.0)
@@ -219,7 +219,7 @@ def test_losing_the_home_while_waiting_for_support_leaves_the_support_queue(smal
     stays free."""
     town = small_city(support={"support_workers": [
         {"from": dt.date(2023, 1, 1), "value": 0.0}, {"from": dt.date(2023, 2, 20), "value": 1.0}]},
-        allocation={"support_rule": "none"}, tenancy=hazards(unsupported=0.365))
+        allocation={"support_rule": "waiting_list"}, tenancy=hazards(unsupported=0.365))
     c = houses(town, tenancy_budget=0.02)
     town.run(45.0)
     assert lost_at(town, c) == pytest.approx(40.0)
