@@ -24,6 +24,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_
 
 from sim import config
 from sim.config import Frozen, Name, Scenario, ScenarioError
+from sim.config.files import resolve
 
 DEFAULT_METRICS = ("housed_per_month", "homeless_to_home_days_median", "homeless_at_end",
                    "wait_assessment_days_mean", "wait_allocation_days_mean", "retention_12m",
@@ -141,10 +142,12 @@ def load(path: str | Path) -> Sweep:
         if sep and re.fullmatch(r"[\w.\[\]]+", head):  # a check that names its key
             key, problem = (head if key == "(top level)" else f"{key}.{head}"), rest
         raise ScenarioError(path, key, problem) from None
-    if not (path.parent / design.base).is_file():
+    try:  # a path relative to the design file, or a shipped scenario's name
+        base_file = resolve(design.base, relative_to=path.parent)
+    except ScenarioError:
         raise ScenarioError(path, "base", f"no such scenario file: {design.base} (a path "
-                            "relative to the design file)")
-    base = config.load(path.parent / design.base)
+                            "relative to the design file)") from None
+    base = config.load(base_file)
     if design.years is not None:
         base = base.with_years(design.years)
     start = design.start or base.run.start_date + dt.timedelta(days=math.ceil(base.run.warmup_days))

@@ -11,11 +11,49 @@ import csv
 import datetime as dt
 import math
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from sim.config.schema import Department, Scenario, ScenarioError
+
+SHIPPED = "sim.scenarios"  # the project's scenarios/ folder, installed inside the package
+
+
+def shipped_folder() -> Path:
+    """The shipped scenarios' folder: scenarios/ of the source tree in an editable install,
+    sim/scenarios/ of the installed package otherwise; a real folder, so `extends` works."""
+    return Path(str(resources.files(SHIPPED)))
+
+
+def shipped() -> dict[str, Path]:
+    """Every shipped TOML file by its name: its path in the folder without `.toml`, such as
+    `reform_2024`, `backtest/history_2009` or `designs/staffing_grid`."""
+    root = shipped_folder()
+    return {p.relative_to(root).with_suffix("").as_posix(): p for p in sorted(root.rglob("*.toml"))}
+
+
+def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """The file a scenario argument stands for: an existing file (taken relative to
+    `relative_to` when given) wins; otherwise the shipped file of that name, with or without
+    `.toml`, so `reform_2024` works from any folder."""
+    path = (relative_to or Path()) / name_or_path
+    if path.is_file():
+        return path
+    found = shipped().get(Path(name_or_path).as_posix().removesuffix(".toml"))
+    if found is not None:
+        return found
+    problem = f"no such file: {path.resolve()}"
+    if len(Path(name_or_path).parts) == 1:
+        problem += f", and no shipped scenario has that name ({', '.join(shipped_names())})"
+    raise ScenarioError(path, "file", problem)
+
+
+def shipped_names() -> list[str]:
+    """The shipped scenarios' names: the files at the top of the folder (those in backtest/ and
+    designs/ are named with their folder)."""
+    return [name for name in shipped() if "/" not in name]
 
 
 def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, Path]]:
@@ -24,8 +62,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, Pat
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
     if not path.is_file():
-        where = chain[-1] if chain else path
-        raise ScenarioError(where, "extends" if chain else "file", f"no such file: {path}")
+        raise ScenarioError(chain[-1], "extends", f"no such file: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -150,10 +187,12 @@ def _attach_departments(data: dict, origin: dict[str, Path]) -> None:
 
 
 def load(path: str | Path) -> Scenario:
-    """Read a scenario file (following `extends`) into a frozen, validated Scenario."""
-    data, origin = _read_toml(Path(path).resolve(), ())
+    """Read a scenario file or a shipped scenario's name (following `extends`) into a frozen,
+    validated Scenario."""
+    file = resolve(path)
+    data, origin = _read_toml(file.resolve(), ())
     _attach_departments(data, origin)
-    return validate(data, origin, Path(path))
+    return validate(data, origin, file)
 
 
 # --- changing a parameter by its dotted path (sweeps, the live app) ---------------------------
