@@ -11,31 +11,18 @@ import numpy as np
 import pyarrow as pa
 from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s less to import
 
-from sim.analysis import costs, vacancies
-from sim.analysis.records import Events, spans, spell_starts
+from sim.analysis import costs, vacancies, waits
+from sim.analysis.records import EQUITY, Events, in_group, kaplan_meier_curve, spans, spell_starts
+from sim.analysis.waits import PLACED_BY, wait_specs
 from sim.config import DAYS_PER_MONTH, NO_SCHEME, ROUTES, SCHEMES, TIERS, Scenario
 from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
 
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
-# Equity: metrics also by need tier, by income group (which sets the rent one can pay) and by
-# route (where the citizen's last assessment sent them)
-EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")),
-          ("route", ROUTES))
 RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 months
-# Where each route ends: a home of one's own, a botilbud place, a skæv bolig
-PLACED_BY = {"own_home": "housed", "botilbud": "botilbud_enter", "skaev_bolig": "skaev_bolig_enter"}
 # Counts drawn over time with interval bands
 SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGE_NAMES),
                  *(f"{pool}_queue" for pool in STAFF_POOLS))
-# (metric, start event, end event): waits between two events of the same citizen
-WAITS = (
-    ("wait_assessment_days_mean", "referred", ("assessment_start",)),
-    ("wait_allocation_days_mean", "nominated", ("offer_accepted",)),
-    ("wait_move_in_days_mean", "offer_accepted", ("move_in_start",)),
-    ("wait_support_days_mean", "housed", ("support_start", "support_declined")),
-    ("shelter_stay_days_mean", "shelter_enter", ("shelter_leave",)),
-)
 
 
 def unit_of(metric: str) -> str:
@@ -54,25 +41,6 @@ def unit_of(metric: str) -> str:
     if metric.endswith("_per_count"):
         return "ratio"
     return "citizens"
-
-
-def kaplan_meier(duration: np.ndarray, observed: np.ndarray, at: float) -> float:
-    """Kaplan–Meier survival at `at` days, with censoring; NaN if nobody was followed that long."""
-    return float(kaplan_meier_curve(duration, observed, np.array([at]))[0])
-
-
-def kaplan_meier_curve(duration: np.ndarray, observed: np.ndarray,
-                       grid: np.ndarray) -> np.ndarray:
-    """Kaplan–Meier survival at each grid time; NaN beyond the longest follow-up."""
-    times, deaths = np.unique(duration[observed], return_counts=True)
-    at_risk = len(duration) - np.searchsorted(np.sort(duration), times, side="left")
-    surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))
-    out = np.ones(len(grid))
-    steps = np.searchsorted(times, grid, side="right")
-    has = steps > 0
-    out[has] = surv[steps[has] - 1]
-    out[grid > np.max(duration, initial=-np.inf)] = math.nan
-    return out
 
 
 def mser5(series: np.ndarray) -> int:
@@ -120,6 +88,7 @@ def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:
     out = _throughput(ev, snap, lo, hi, years)
     out.update(_waits(ev, lo, hi))
     out.update(route_waits(ev, lo, hi))
+    out.update(waits.metrics(ev, lo, hi))
     out.update(_retention(ev, lo, hi))
     out.update(_utilisation(snap, lo, hi))
     out.update(unbounded_queues(snap, lo, hi))
@@ -161,25 +130,12 @@ def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str
     return out
 
 
-def in_group(ev: Events, column: str, value: str) -> np.ndarray:
-    """Rows in an equity group: need tier and income group as recorded on the row; route as
-    the citizen's last assessment gave it (so waits before the assessment count too)."""
-    if column == "route":
-        return ev.by_last("route", value, "assessment_end")
-    return ev.where(column, value)
-
-
 def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
     """Each wait's mean and 10th, 50th and 90th percentiles, over the waits that started after
     the warm-up and ended in the run; the mean and median also by need tier, income group
     (taken at the event that ends the wait) and route."""
     out: dict[str, float] = {}
-    spell_start = spell_starts(ev)
-    specs = [(metric, ev.of(start), ev.of(*ends)) for metric, start, ends in WAITS]
-    specs += [(f"wait_{route}_days_mean", ev.of("assessment_end") & ev.where("route", route),
-               ev.of(f"{route}_enter")) for route in ("botilbud", "skaev_bolig")]
-    specs.append(("homeless_to_home_days_mean", spell_start, ev.of("housed")))
-    for metric, start, end in specs:
+    for metric, start, end in wait_specs(ev):
         s = spans(ev, start, end, hi)
         done = s.observed & (s.start >= lo)
         waits = s.end - s.start

@@ -3,11 +3,19 @@ events (a stay, a wait, a course), the building blocks of every statistic and co
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from sim.config import ROUTES, TIERS
+
+# Equity: metrics also by need tier, by income group (which sets the rent one can pay) and by
+# route (where the citizen's last assessment sent them)
+EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")),
+          ("route", ROUTES))
 
 
 class Events:
@@ -87,3 +95,30 @@ def in_force(times: np.ndarray, values: np.ndarray, day: float) -> float:
     """The value of a snapshot series in force on `day`: the last snapshot at or before it
     (the first before any)."""
     return float(values[max(int(np.searchsorted(times, day, side="right")) - 1, 0)])
+
+
+def in_group(ev: Events, column: str, value: str) -> np.ndarray:
+    """Rows in an equity group: need tier and income group as recorded on the row; route as
+    the citizen's last assessment gave it (so waits before the assessment count too)."""
+    if column == "route":
+        return ev.by_last("route", value, "assessment_end")
+    return ev.where(column, value)
+
+
+def kaplan_meier(duration: np.ndarray, observed: np.ndarray, at: float) -> float:
+    """Kaplan–Meier survival at `at` days, with censoring; NaN if nobody was followed that long."""
+    return float(kaplan_meier_curve(duration, observed, np.array([at]))[0])
+
+
+def kaplan_meier_curve(duration: np.ndarray, observed: np.ndarray,
+                       grid: np.ndarray) -> np.ndarray:
+    """Kaplan–Meier survival at each grid time; NaN beyond the longest follow-up."""
+    times, deaths = np.unique(duration[observed], return_counts=True)
+    at_risk = len(duration) - np.searchsorted(np.sort(duration), times, side="left")
+    surv = np.cumprod(1.0 - deaths / np.maximum(at_risk, 1))
+    out = np.ones(len(grid))
+    steps = np.searchsorted(times, grid, side="right")
+    has = steps > 0
+    out[has] = surv[steps[has] - 1]
+    out[grid > np.max(duration, initial=-np.inf)] = math.nan
+    return out

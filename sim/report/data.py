@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sim.analysis.metrics import SELF_EXIT_REASONS, WAITS
+from sim.analysis.metrics import SELF_EXIT_REASONS
 from sim.analysis.records import Events, durations, spell_starts
+from sim.analysis.waits import WAITS
 
 PARTITIONING = ds.partitioning(pa.schema([("scenario", pa.string()), ("rep", pa.int64())]),
                                flavor="hive")

@@ -12,14 +12,13 @@ import pytest
 from sim import config
 from sim.analysis.metrics import (
     compare_table,
-    kaplan_meier,
     rep_metrics,
     route_waits,
     summary_table,
     t_interval,
     unit_of,
 )
-from sim.analysis.records import Events, durations
+from sim.analysis.records import Events, durations, kaplan_meier
 from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

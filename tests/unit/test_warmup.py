@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.metrics import kaplan_meier_curve, mser5
+from sim.analysis.metrics import mser5
+from sim.analysis.records import kaplan_meier_curve
 
 
 @pytest.mark.parametrize("transient", [100, 250, 400])
