@@ -289,6 +289,11 @@ class SupportCfg(Frozen):
     reengage_share: Share
     reengage_days_mean: PositiveFloat
     private_provider_share: Share
+    # Motivation work for a citizen who declined (sim/model/support.py): caseload units a
+    # support worker holds while it runs, and the factor on the unsupported loss hazard then.
+    # 0 units and factor 1 keep the older model: no staff time, re-engagement by share alone.
+    motivation_caseload_units: NonNegativeFloat = 0.0
+    motivation_hazard_factor: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
 
 
 class MoveInCfg(Frozen):
@@ -297,6 +302,17 @@ class MoveInCfg(Frozen):
     move_in_days_mean: PositiveFloat
     retention_visit_after_days: PositiveFloat
     retention_visit_days: PositiveFloat
+    # A visit that takes place multiplies the tenancy-loss hazard by this factor (1: no effect)
+    # until `retention_visit_effect_days` after it was due (sim/model/move_in.py)
+    retention_visit_hazard_factor: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    retention_visit_effect_days: NonNegativeFloat = 365.0
+
+
+class StaffingCfg(Frozen):
+    """Rekruttering (recruitment, sim/model/staffing.py): each post a dated staff step adds is
+    filled after a recruitment time of this mean; 0 fills posts at once on the step's date."""
+
+    recruitment_days_mean: NonNegativeFloat = 0.0
 
 
 class TenancyCfg(Frozen):
@@ -356,6 +372,7 @@ class Scenario(Frozen):
     subsidy: SubsidyCfg
     support: SupportCfg
     move_in: MoveInCfg
+    staffing: StaffingCfg = StaffingCfg()  # optional: without it posts are filled at once
     tenancy: TenancyCfg
     botilbud: ResidentialCfg
     skaev_bolig: ResidentialCfg

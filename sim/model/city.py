@@ -18,6 +18,7 @@ from sim.engine.recorder import Recorder
 from sim.engine.rng import Durations, Uniforms
 from sim.model import pathway, population
 from sim.model.allocation import Allocation
+from sim.model.staffing import Recruitment
 
 
 class Streams(dict):
@@ -53,13 +54,17 @@ class City:
 
     def _schedule_capacities(self) -> None:
         """Staffing and places follow their dated steps (the registry says where they are);
-        each staff member carries a caseload."""
+        each staff member carries a caseload. Places change on the step's date; staff posts a
+        step adds are filled over the recruitment period (`staffing.py`), fewer apply at once."""
         for cap in CAPACITIES:
             table = getattr(self.cfg, cap.table)
             steps = getattr(table, cap.steps)
             units = getattr(table, cap.caseload) if cap.caseload else 1.0
             apply = self._applier(cap.staff_group, self.pools.get(cap.name), units)
-            apply(value_at(steps, 0.0, self.start))
+            first = value_at(steps, 0.0, self.start)
+            apply(first)
+            if cap.staff_group is not None:
+                apply = Recruitment(self, cap.staff_group, first, apply).step
             self.env.process(follow_schedule(self.env, steps, self.start, apply))
 
     def _applier(self, group: str | None, pool: Pool | None, units: float):

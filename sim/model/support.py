@@ -5,12 +5,24 @@ Support workers carry a weighted caseload (`caseload_units_per_worker`; a citize
 free the citizen moves in and waits for it. Some citizens decline support; motivation work
 re-engages a share of them after a while. Support lasts a duration by tier. Throughout, the
 tenancy runs a loss hazard that depends on tier and on whether support is running.
+
+Motivation work ("more meetings and more contact between the support worker and the citizen")
+takes staff time when `motivation_caseload_units` > 0: from the decline, a support worker's
+caseload units are requested in the same first-come queue as support itself, and held while the
+work runs, for `reengage_days_mean` (on average) or, for a citizen it will not re-engage, at most
+for the time support would have lasted. The rule: the chance of re-engaging is `reengage_share`
+times the share of that period the work actually ran — no support capacity free, no work, no
+re-engagement; a worker free halfway, half the chance (the same uniform as before decides, so
+full capacity gives the older model's chance). While it runs the unsupported loss hazard is
+multiplied by `motivation_hazard_factor`. A private provider's citizen is motivated by the
+provider: no municipal units, the work always runs. With 0 units and factor 1 (the baseline)
+none of this happens and a decliner is re-engaged by `reengage_share` alone, as before.
 """
 
 from __future__ import annotations
 
 from sim.engine.rng import choose
-from sim.model import subsidy
+from sim.model import move_in, subsidy
 from sim.model.citizen import Citizen
 from sim.model.tenancy import Tenancy
 from sim.model.view import CityView
@@ -43,8 +55,12 @@ def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
     cfg, loss = city.cfg.support, city.cfg.tenancy
     rec, tier = city.rec, c.tier
     unsupported = getattr(loss.loss_per_year_unsupported, tier)
-    tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]), *subsidy.begin(city, c))
+    tenancy = Tenancy(city.env, c.first("tenancy", city.draw["tenancy"]))
+    if not in_support_at_start:
+        move_in.follow_up(city, c, tenancy)  # the fastholdelse visit
+    tenancy.scale(*subsidy.begin(city, c))
     may_decline = not in_support_at_start
+    motivates = cfg.motivation_caseload_units > 0.0 or cfg.motivation_hazard_factor != 1.0
     while True:
         if not (yield from tenancy.hold(c.support_claim[1], unsupported)):
             return lose(city, c)
@@ -53,16 +69,21 @@ def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
             break
         give_up_support(city, c)
         rec.emit(c, "support_declined")
-        if city.draw["reengage"]() >= cfg.reengage_share:
-            # lives without support for the time support would have lasted
-            mean = getattr(cfg.support_days_mean, tier)
-            alone = city.env.timeout(city.dur(mean, city.draw["support_duration"]()))
-            if not (yield from tenancy.hold(alone, unsupported)):
+        u = city.draw["reengage"]()
+        if motivates:
+            kept, alone = yield from motivation(city, c, tenancy, unsupported, u)
+            if not kept:
                 return lose(city, c)
-            return (yield from after_support(city, c, tenancy))
-        wait = city.env.timeout(city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]()))
-        if not (yield from tenancy.hold(wait, unsupported)):
-            return lose(city, c)
+            if alone is not None:
+                return (yield from unsupported_then_after(city, c, tenancy, alone))
+        elif u >= cfg.reengage_share:
+            # lives without support for the time support would have lasted
+            alone = city.dur(getattr(cfg.support_days_mean, tier), city.draw["support_duration"]())
+            return (yield from unsupported_then_after(city, c, tenancy, alone))
+        else:
+            wait = city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]())
+            if not (yield from tenancy.hold(city.env.timeout(wait), unsupported)):
+                return lose(city, c)
         c.support_claim = claim(city, c)
         may_decline = False
     mean = getattr(cfg.support_days_mean, tier)
@@ -74,6 +95,54 @@ def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
     give_up_support(city, c)
     rec.emit(c, "support_end", reason="completed" if kept else "tenancy_lost")
     if not kept:
+        return lose(city, c)
+    return (yield from after_support(city, c, tenancy))
+
+
+def motivation(city: CityView, c: Citizen, tenancy: Tenancy, unsupported: float, u: float):
+    """Generator: motivation work for a citizen who declined support (the module's rule);
+    `u` is their re-engagement uniform. Returns (kept the home, days still to live without
+    support after it, or None if re-engaged)."""
+    cfg = city.cfg.support
+    work = city.dur(cfg.reengage_days_mean, city.draw["reengage_delay"]())
+    if u >= cfg.reengage_share:  # will not re-engage: worked on while support would have run
+        alone = city.dur(getattr(cfg.support_days_mean, c.tier), city.draw["support_duration"]())
+        work = min(work, alone)
+    kept, ran = yield from motivation_work(city, c, tenancy, unsupported, work)
+    if not kept or u < cfg.reengage_share * ran:
+        return kept, None
+    if u < cfg.reengage_share:  # would have re-engaged, but the work did not run enough
+        alone = city.dur(getattr(cfg.support_days_mean, c.tier), city.draw["support_duration"]())
+    return True, max(0.0, alone - work)
+
+
+def motivation_work(city: CityView, c: Citizen, tenancy: Tenancy, unsupported: float,
+                    days: float):
+    """Generator: `days` of living without support while motivation work is asked for, waited
+    for and done. Returns (kept the home, share of the days the work ran)."""
+    cfg, env = city.cfg.support, city.env
+    units = cfg.motivation_caseload_units if c.provider == "municipal" else 0.0
+    workers = city.pools["support_workers"]
+    asked = env.now
+    done = env.timeout(days)
+    if units > 0.0:
+        request = workers.request(units)
+        if not request.triggered:  # no capacity free: the work waits, and the citizen with it
+            kept = yield from tenancy.hold(request | done, unsupported)
+            if not (kept and request.triggered):
+                workers.cancel(request, units)  # withdrawn, or released if granted just now
+                return kept, 0.0
+    began = env.now
+    kept = yield from tenancy.hold(done, unsupported * cfg.motivation_hazard_factor)
+    if units > 0.0:
+        workers.release(units)
+    return kept, 1.0 - (began - asked) / days if days > 0.0 else 1.0
+
+
+def unsupported_then_after(city: CityView, c: Citizen, tenancy: Tenancy, days: float):
+    """Generator: `days` without support, then the tenancy after support, until lost."""
+    unsupported = getattr(city.cfg.tenancy.loss_per_year_unsupported, c.tier)
+    if not (yield from tenancy.hold(city.env.timeout(days), unsupported)):
         return lose(city, c)
     return (yield from after_support(city, c, tenancy))
 

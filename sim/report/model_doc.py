@@ -43,7 +43,9 @@ NAMED_UNITS = {
     "offers_per_vacancy_max": "offers", "extra_rooms_accepted": "rooms",
     "loss_multiplier_cannot_pay": "× hazard", "caseload_weight": "caseload units per citizen",
     "support_rule": "policy", "quota_rule": "policy", "queue_order": "policy",
-    "unused_rights": "policy", "priority": "policy",
+    "unused_rights": "policy", "priority": "policy", "retention_visit_hazard_factor": "× hazard",
+    "motivation_hazard_factor": "× hazard",
+    "motivation_caseload_units": "caseload units per citizen",
     "duration_distribution": "–",
     "departments_csv": "file", "payer": "–",
 }
