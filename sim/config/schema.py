@@ -306,6 +306,9 @@ class MoveInCfg(Frozen):
     # until `retention_visit_effect_days` after it was due (sim/model/move_in.py)
     retention_visit_hazard_factor: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     retention_visit_effect_days: NonNegativeFloat = 365.0
+    # Whether moving in waits for an advisor (holds_keys) or the citizen moves in and the
+    # advisor's indslusning help follows when an advisor is free (help_follows)
+    advisor_rule: Literal["holds_keys", "help_follows"] = "holds_keys"
 
 
 class StaffingCfg(Frozen):

@@ -1,6 +1,11 @@
 """Indslusning and fastholdelse: housing advisors (boligrådgivere) help citizens move in and,
 later, visit to help them keep the home. Advisors are a finite, dated staffing with a caseload.
 
+`advisor_rule` says whether the move waits for an advisor: under `holds_keys` the citizen moves
+in with an advisor's help once one is free (a busy advisor team holds the keys); under
+`help_follows` the citizen moves in on their own time and the advisor's help comes when an
+advisor is free, taking the same advisor time.
+
 The fastholdelse (retention) visit is due `retention_visit_after_days` after moving in and waits
 for an advisor. A visit that takes place multiplies the tenancy-loss hazard by
 `retention_visit_hazard_factor` from that day until `retention_visit_effect_days` after the visit
@@ -23,18 +28,34 @@ from sim.model.view import CityView
 
 
 def move_in(city: CityView, c: Citizen, dept: int):
-    """Generator: wait for a housing advisor, move in with their help; the citizen is housed."""
+    """Generator: move in, with an advisor's help or before it (`advisor_rule`); the citizen is
+    housed."""
     cfg, rec, advisors = city.cfg.move_in, city.rec, city.pools["housing_advisors"]
-    claim = advisors.acquire()
-    yield claim
+    holds_keys = cfg.advisor_rule == "holds_keys"
+    if holds_keys:
+        yield advisors.acquire()
     rec.emit(c, "move_in_start", dept=dept)
-    u = c.first("move_in", city.draw["move_in"])
-    yield city.env.timeout(city.dur(cfg.move_in_days_mean, u))
-    advisors.release()
+    days = city.dur(cfg.move_in_days_mean, c.first("move_in", city.draw["move_in"]))
+    yield city.env.timeout(days)
+    if holds_keys:
+        advisors.release()
+    else:
+        city.env.process(advisor_help(city, c, c.spell, days))
     shelter.leave(city, c, "housed")
     rec.move(c, "housed")
     _, rent, scheme, subsidy = c.dwelling
     rec.emit(c, "housed", dept=dept, rent=rent, scheme=scheme, subsidy=subsidy)
+
+
+def advisor_help(city: CityView, c: Citizen, spell: int, days: float):
+    """Process: the advisor's indslusning help after the citizen has moved in, when an advisor
+    is free and if the citizen still lives there."""
+    advisors = city.pools["housing_advisors"]
+    yield advisors.acquire()
+    if c.spell == spell and c.stage == "housed":
+        city.rec.emit(c, "move_in_help")
+        yield city.env.timeout(days)
+    advisors.release()
 
 
 def follow_up(city: CityView, c: Citizen, tenancy: Tenancy) -> None:

@@ -44,7 +44,7 @@ NAMED_UNITS = {
     "loss_multiplier_cannot_pay": "× hazard", "caseload_weight": "caseload units per citizen",
     "support_rule": "policy", "quota_rule": "policy", "queue_order": "policy",
     "unused_rights": "policy", "priority": "policy", "retention_visit_hazard_factor": "× hazard",
-    "motivation_hazard_factor": "× hazard",
+    "motivation_hazard_factor": "× hazard", "advisor_rule": "policy",
     "motivation_caseload_units": "caseload units per citizen",
     "duration_distribution": "–",
     "departments_csv": "file", "payer": "–",
