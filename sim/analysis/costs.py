@@ -5,6 +5,9 @@ payer. Citizen-level flows come from pairs of events (a shelter stay, a support 
 tenancy, a subsidy); staff and places come from the snapshots. Refunds are pairs of flows that
 move money from the municipality to the state, so an item's total is the same whoever pays.
 Payers: the municipality (kommunen), the state (staten) and citizens (own payment in shelters).
+A memo flow (payer "memo") is shown on its own and never added to a total: the state refund on
+shelter nights beyond the yearly cap, which the municipality does not get (already inside its
+shelter cost).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sim.config import DAYS_PER_MONTH, SCHEMES, STAFF_GROUPS, TIERS, Scenario
 from sim.config.steps import StepTable
 
 PAYERS = ("municipality", "state", "citizens")
+MEMO = "memo"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
     _, ra, rb = refundable_shelter_days(ev.cid[rows], a, b, costs.shelter_refund_cap_days,
                                      cfg.run.start_date)
     out += refund("shelter", costs.shelter_state_refund_share, ra, rb, np.full(len(ra), net))
+    lost = costs.shelter_state_refund_share * net  # a night beyond the cap loses this
+    out += [Flow(a, b, np.full(len(a), lost), "shelter_refund_lost", MEMO),
+            Flow(ra, rb, np.full(len(ra), -lost), "shelter_refund_lost", MEMO)]
 
     # bostøtte: municipal support at the caseload-unit price of a support worker, private at
     # the provider's price; §85a refund for the first years of each course
@@ -163,6 +170,9 @@ def metrics(all_flows: list[Flow], cfg: Scenario, years: dict[int, tuple[float, 
         out[f"cost_{payer}_dkk"] = 0.0
     for flow in all_flows:
         amount = flow.total(lo, hi)
+        if flow.payer == MEMO:
+            out[f"{flow.item}_dkk"] = out.get(f"{flow.item}_dkk", 0.0) + amount
+            continue
         out["cost_total_dkk"] += amount
         out[f"cost_{flow.payer}_dkk"] += amount
         item = f"cost_{flow.item}_dkk"

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.analysis.costs import Flow, refundable_shelter_days
-from sim.config import Step
+from sim.analysis.costs import MEMO, Flow, metrics, refundable_shelter_days
+from sim.config import Step, load
 
 START = dt.date(2023, 1, 1)
 CAPS = (Step(start=dt.date(2023, 1, 1), value=120), Step(start=dt.date(2026, 4, 1), value=90))
@@ -53,3 +53,18 @@ def test_each_citizen_has_their_own_cap():
 def test_flow_total_counts_only_the_window():
     flow = Flow(np.array([0.0, 10.0]), np.array([20.0, 15.0]), np.array([2.0, 10.0]), "x", "state")
     assert flow.total(5.0, 12.0) == pytest.approx(7 * 2.0 + 2 * 10.0)
+
+
+def test_the_lost_refund_is_a_memo_beside_the_totals_not_in_them():
+    """A 200-night stay in 2024 with a 120-night cap: 80 nights lose the refund. The memo line
+    says what was lost; the totals are those of the cost flows alone."""
+    cfg = load("baseline")
+    a, b = np.array([day(2024, 1, 1)]), np.array([day(2024, 1, 1) + 200.0])
+    _, ra, rb = refundable_shelter_days(np.array([1]), a, b, CAPS, START)
+    shelter = Flow(a, b, np.array([1000.0]), "shelter", "municipality")
+    lost = [Flow(a, b, np.array([500.0]), "shelter_refund_lost", MEMO),
+            Flow(ra, rb, np.array([-500.0]), "shelter_refund_lost", MEMO)]
+    out = metrics([shelter, *lost], cfg, {})
+    assert out["shelter_refund_lost_dkk"] == pytest.approx(80 * 500.0)
+    assert out["cost_total_dkk"] == pytest.approx(200 * 1000.0)
+    assert "cost_shelter_refund_lost_dkk" not in out
