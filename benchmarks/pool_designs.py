@@ -1,9 +1,9 @@
 """Benchmark: what two other pool designs would buy on `engine.py`'s tandem network.
 
-Both would change the model's results (see the README, "Measured"), so neither is built; this
+Both would change the model's results (see docs/performance.md), so neither is built; this
 measures them so that the choice rests on figures, not estimates. Run in alternating rounds:
 
-- ``pool``: the project's `sim.capacity.Pool`, as in `engine.py`;
+- ``pool``: the project's `sim.engine.pools.Pool`, as in `engine.py`;
 - ``direct``: the pool, but a release resumes the waiter it grants at once, inside the release,
   instead of through an event (about 4 of the pool's 11.2 events per customer go);
 - ``hold``: one event per station: `hold(duration)` fires when the unit has been held for

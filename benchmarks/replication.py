@@ -3,7 +3,8 @@
 Prints wall time, SimPy events processed per second, recorded citizen events per second, the
 ratio to a bare heapq event loop that processes as many events with a heap as large as the
 model's (the floor for pure Python), and the peak memory of a replication's process. Each run
-has its own process.
+has its own process. The ratio to the floor is printed beside its regression guard
+(docs/performance.md); the benchmark exits 1 when the guard fails, 0 otherwise.
 Usage: python benchmarks/replication.py [--years 10] [--repeat 3] [--seed 0] [--scenario FILE]
 Every repeat runs the same seed: the best of them times one workload, whose event counts are
 the same from one use of the benchmark to the next.
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from guards import exit_code, guard
 
 from sim import config
 from sim.model.city import City, collector_paused
@@ -35,7 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Counting the pending events walks the clock's list for every later day (thousands): at every
 # daily snapshot that was 10 % of a replication's time, so it is sampled about monthly.
 SAMPLE_EVERY = 30
-FLOOR_GOAL = 5.0  # issue 8: a replication at most this many times the heapq floor's time
+# Regression guard: 2026-12-03's 12.3 plus about 10 % (benchmarks/RESULTS.md): a replication
+# at most this many times the heapq floor's time
+FLOOR_GUARD = 13.5
 
 
 def run_once(cfg, seed: int) -> tuple[float, int, int, float]:
@@ -98,7 +102,7 @@ def measured(cfg, seed: int) -> list:
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3)
@@ -113,9 +117,10 @@ def main() -> None:
         pa.array([0])  # as in `measured`: Arrow's first conversion is set-up
         if args.only == "run":
             run_once(cfg, args.seed)
-        return None
+        return 0
     if args.one is not None:
-        return print(json.dumps(measured(cfg, args.one)))
+        print(json.dumps(measured(cfg, args.one)))
+        return 0
     runs = [in_new_process(__file__, "--years", args.years, "--scenario", args.scenario,
                            "--one", args.seed) for _ in range(args.repeat)]
     wall, scheduled, recorded, pending, _, _ = min(runs)
@@ -128,11 +133,11 @@ def main() -> None:
     print(f"wall time           {wall:8.2f} s   (all runs: {walls})")
     print(f"SimPy events        {scheduled:8d}     {scheduled / wall:10,.0f} per s")
     print(f"recorded events     {recorded:8d}     {recorded / wall:10,.0f} per s")
-    mark = "meets" if wall / floor <= FLOOR_GOAL else "MISSES"
-    print(f"heapq floor         {floor:8.2f} s   same events, {pending:,.0f} pending: model is "
-          f"{wall / floor:.1f}x the floor ({mark} the goal: at most {FLOOR_GOAL:g}x)")
+    print(f"heapq floor         {floor:8.2f} s   same events, {pending:,.0f} pending")
     print(f"peak memory (RSS)   {peak_mib:8.1f} MiB")
+    return exit_code([guard("replication time / heapq floor", wall / floor, at_most=FLOOR_GUARD,
+                            spec=".1f")])
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

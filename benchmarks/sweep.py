@@ -2,15 +2,16 @@
 
 1. 32 replications of the default scenario (baseline.toml, its full horizon) as a one-point
    sweep: serially, with a process pool of 2 and with a Dask LocalCluster of 2 workers. Prints
-   wall times and parallel efficiency = serial time / (workers × parallel time), against the
-   goals 0.90 (pool) and 0.80 (Dask). Dask's time includes starting the cluster. The three
+   wall times and parallel efficiency = serial time / (workers × parallel time), beside the
+   guards 0.90 (pool) and 0.72 (Dask). Dask's time includes starting the cluster. The three
    take turns for `--rounds` rounds, and each round's runs are compared with each other: this
    VM's noise moved one Dask run from 29 to 38 s.
 2. Peak memory (parent and the largest worker, Linux) of a sweep of 100 and of 1,000
    replications of a short variant of the baseline (30-day warm-up, 90 days after it), each in
-   a fresh process with a pool of 2; goal: the same within 20 %.
+   a fresh process with a pool of 2; guard: at most 20 % more for 1,000.
 
-Run it on an otherwise idle machine. Usage:
+The guards are regression guards (docs/performance.md); the benchmark exits 1 when one fails,
+0 otherwise. Run it on an otherwise idle machine. Usage:
     python benchmarks/sweep.py [--reps 32] [--rounds 3] [--workers 2] [--memory-reps 100 1000]
                                [--skip-dask] [--skip-memory]
 """
@@ -27,11 +28,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from guards import exit_code, guard
 from spread import spread
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-GOALS = {"pool": 0.90, "dask": 0.80}
+# Regression guards (benchmarks/RESULTS.md): parallel efficiency at least this (the pool's is
+# the issue's goal, 2026-11-26's 0.97 less 7 %; Dask's median, 0.80, sat at its goal, so its
+# guard is that less 10 %) ...
+EFFICIENCY_GUARDS = {"pool": 0.90, "dask": 0.72}
+MEMORY_GUARD = 0.20  # ... and a sweep's peak memory at most this much larger for 10 times the reps
 
 ONE_POINT = """
 name = "bench"
@@ -79,9 +85,10 @@ def timed_sweep(design: Path, out: Path, options: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def efficiency(folder: Path, reps: int, workers: int, dask: bool, rounds: int) -> None:
+def efficiency(folder: Path, reps: int, workers: int, dask: bool, rounds: int) -> list[bool]:
     """Serial, pool and Dask in turn, `rounds` times: each round's efficiencies compare runs
-    close in time, so a slow spell of a shared machine falls on one round, not one executor."""
+    close in time, so a slow spell of a shared machine falls on one round, not one executor.
+    Whether each parallel executor's median efficiency kept its guard."""
     design = write_design(folder, BASELINE, reps)
     runs = {"serial": ["--workers", "1"], "pool": ["--workers", str(workers)]}
     if dask:
@@ -96,14 +103,16 @@ def efficiency(folder: Path, reps: int, workers: int, dask: bool, rounds: int) -
           "medians (range)")
     print(f"  serial          {statistics.median(walls['serial']):7.1f} s   "
           f"({spread(walls['serial'], '.1f')})")
+    medians = {}
     for name in [name for name in runs if name != "serial"]:
         effs = [serial / (workers * wall) for serial, wall in zip(walls["serial"], walls[name],
                                                                   strict=True)]
-        eff = statistics.median(effs)
-        mark = "meets" if eff >= GOALS[name] else "MISSES"
+        medians[name] = statistics.median(effs)
         print(f"  {name:<5} of {workers}       {statistics.median(walls[name]):7.1f} s   "
-              f"efficiency {eff:.2f} ({spread(effs)}; {mark} the goal {GOALS[name]:.2f})")
+              f"efficiency {medians[name]:.2f} ({spread(effs)})")
     print(f"  summaries byte-identical across executors and rounds: {len(summaries) == 1}")
+    return [guard(f"{name} efficiency, median of rounds", eff, at_least=EFFICIENCY_GUARDS[name],
+                  unit="") for name, eff in medians.items()]
 
 
 def peak_kib(pid: int) -> int:
@@ -143,7 +152,9 @@ def measured_sweep(design: Path, out: Path, workers: int) -> tuple[int, int, flo
     return parent, worker, time.perf_counter() - start
 
 
-def memory(folder: Path, counts: list[int], workers: int) -> None:
+def memory(folder: Path, counts: list[int], workers: int) -> list[bool]:
+    """Peak memory of a sweep of each count of replications; whether the growth from the
+    smallest to the largest kept its guard, in the parent and in the largest worker."""
     short = folder / "short.toml"
     short.write_text(SHORT.format(baseline=BASELINE.as_posix()), encoding="utf-8")
     print(f"peak memory of a sweep (short scenario, pool of {workers})")
@@ -156,12 +167,13 @@ def memory(folder: Path, counts: list[int], workers: int) -> None:
               f"{worker / 1024:6.0f} MiB   ({wall:.0f} s)")
     small, large = peaks[min(counts)], peaks[max(counts)]
     growth = [b / a - 1 for a, b in zip(small, large, strict=True)]
-    print(f"  growth {min(counts)} -> {max(counts)}: parent {growth[0]:+.0%}, worker "
-          f"{growth[1]:+.0%} (goal: within ±20 %)")
     print(json.dumps({"memory_kib": {str(k): v for k, v in peaks.items()}}))
+    return [guard(f"{who} memory, {max(counts)} vs {min(counts)} reps", grew,
+                  at_most=MEMORY_GUARD, spec="+.0%", unit="")
+            for who, grew in zip(("parent", "worker"), growth, strict=True)]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
@@ -172,10 +184,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
-        efficiency(folder, args.reps, args.workers, not args.skip_dask, args.rounds)
+        held = efficiency(folder, args.reps, args.workers, not args.skip_dask, args.rounds)
         if not args.skip_memory:
-            memory(folder, args.memory_reps, args.workers)
+            held += memory(folder, args.memory_reps, args.workers)
+    return exit_code(held)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
