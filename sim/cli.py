@@ -1,5 +1,6 @@
-"""The command line of CONTRACT.md: `python run_sim.py [command] …` or `housing-sim …`, a thin
-layer over `sim.api`: a table of commands, each with its arguments and its handler.
+"""The command line (README, docs/outputs.md): `python run_sim.py [command] …` or
+`housing-sim …`, a thin layer over `sim.api`: a table of commands, each with its arguments and
+its handler.
 
 Bad input gets one line `error: <file>: <key>: <problem>` on stderr and exit 2, before anything
 is written; Ctrl-C exits 130 keeping every replication that finished. Wherever a scenario file
@@ -36,7 +37,7 @@ DASHBOARD_CACHE = Path("results") / "dashboard-cache"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with CONTRACT.md's errors: one line `error: <command>: <argument>: <problem>`,
+    """argparse with the contract's errors: one line `error: <command>: <argument>: <problem>`,
     exit 2, no usage block (that is what --help is for)."""
 
     def error(self, message: str) -> NoReturn:
