@@ -12,7 +12,7 @@ import pyarrow as pa
 from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s less to import
 
 from sim.analysis import costs, vacancies, waits
-from sim.analysis.records import EQUITY, Events, in_group, kaplan_meier_curve, spans, spell_starts
+from sim.analysis.records import Events, in_group, kaplan_meier_curve, spans, spell_starts
 from sim.analysis.waits import PLACED_BY, wait_specs
 from sim.config import DAYS_PER_MONTH, NO_SCHEME, ROUTES, SCHEMES, TIERS, Scenario
 from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
@@ -121,12 +121,14 @@ def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str
     out["returns_to_homelessness"] = float(np.count_nonzero(ev.of("tenancy_lost") & after))
     self_exit = np.logical_or.reduce([ev.where("reason", r) for r in SELF_EXIT_REASONS])
     out["left_by_themselves"] = float(np.count_nonzero(ev.of("exit") & after & self_exit))
-    for column, group in EQUITY:
+    for column, group in ev.equity():
         for value in group:
             mine = in_group(ev, column, value)
             out[f"housed_total__{column}_{value}"] = float(np.count_nonzero(housed & mine))
             out[f"returns_to_homelessness__{column}_{value}"] = float(
                 np.count_nonzero(ev.of("tenancy_lost") & after & mine))
+            out[f"left_by_themselves__{column}_{value}"] = float(
+                np.count_nonzero(ev.of("exit") & after & self_exit & mine))
     return out
 
 
@@ -140,7 +142,7 @@ def _waits(ev: Events, lo: float, hi: float) -> dict[str, float]:
         done = s.observed & (s.start >= lo)
         waits = s.end - s.start
         out.update(_distribution(metric, waits[done]))
-        for column, group in EQUITY:
+        for column, group in ev.equity():
             masks = {value: in_group(ev, column, value) for value in group}
             out.update(_grouped(metric, waits, done, s.end_row, column, masks))
     return out
@@ -201,7 +203,7 @@ def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
     grid = np.array(list(RETENTION_DAYS.values()))
     out = dict(zip(RETENTION_DAYS, kaplan_meier_curve(length[keep], s.observed[keep], grid),
                    strict=True))
-    for column, group in EQUITY:
+    for column, group in ev.equity():
         for value in group:
             mine = keep & in_group(ev, column, value)[s.row]
             curve = kaplan_meier_curve(length[mine], s.observed[mine], grid)

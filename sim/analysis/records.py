@@ -13,9 +13,11 @@ import pyarrow.compute as pc
 from sim.config import ROUTES, TIERS
 
 # Equity: metrics also by need tier, by income group (which sets the rent one can pay) and by
-# route (where the citizen's last assessment sent them)
+# route (where the citizen's last assessment sent them); `Events.equity` adds the types of
+# homelessness (`population.types`), whose names are the scenario's
 EQUITY = (("need_tier", TIERS), ("income_group", ("kontanthjaelp", "foertidspension")),
           ("route", ROUTES))
+TYPE_COLUMN = "homeless_type"
 
 
 class Events:
@@ -46,6 +48,19 @@ class Events:
             last = rows[first]
             self._cache[key] = np.isin(self.cid, citizens[self.where(column, value)[last]])
         return self._cache[key]
+
+    def equity(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The equity groups (column, values) of this table: EQUITY, and the types of
+        homelessness when it has more than one (their names are the scenario's: read from the
+        table, sorted)."""
+        if "equity" not in self._cache:
+            groups = EQUITY
+            if TYPE_COLUMN in self._cols:
+                kinds = pc.unique(self._cols[TYPE_COLUMN].drop_null()).to_pylist()
+                if len(kinds) > 1:
+                    groups = (*EQUITY, (TYPE_COLUMN, tuple(sorted(kinds))))
+            self._cache["equity"] = groups
+        return self._cache["equity"]
 
     def of(self, *names: str) -> np.ndarray:
         mask = np.zeros(len(self.t), dtype=bool)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.analysis.records import EQUITY, Events, in_group, kaplan_meier_curve, spans, spell_starts
+from sim.analysis.records import Events, in_group, kaplan_meier_curve, spans, spell_starts
 
 # Where each route ends: a home of one's own, a botilbud place, a skæv bolig
 PLACED_BY = {"own_home": "housed", "botilbud": "botilbud_enter", "skaev_bolig": "skaev_bolig_enter"}
@@ -64,7 +64,7 @@ def metrics(ev: Events, lo: float, hi: float) -> dict[str, float]:
             else math.nan
         if not by_group:
             continue
-        for column, group in EQUITY:
+        for column, group in ev.equity():
             for value in group:
                 mine = in_group(ev, column, value)[w.close_row]
                 for key, v in km_summary(metric, w.duration[mine], w.observed[mine]).items():

@@ -8,7 +8,10 @@ import datetime as dt
 import hashlib
 import json
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -147,6 +150,21 @@ class RunCfg(Frozen):
         return float((self.end_date - self.start_date).days + 1)
 
 
+class HomelessTypeCfg(Frozen):
+    """One type of homelessness (Kuhn & Culhane's transitional, episodic, chronic): its share
+    and what sets it apart. A value left out is the scenario's own (`population`, `shelter`,
+    `assessment.route_share`, `support.tier_share`)."""
+
+    inflow_share: Share  # of the newly homeless
+    initial_share: Share | None = None  # of the citizens there at the start; None: inflow_share
+    self_exit_per_year: NonNegativeFloat | None = None
+    shelter_user_share: Share | None = None
+    shelter_stay_days_mean: PositiveFloat | None = None
+    shelter_between_stays_days_mean: PositiveFloat | None = None
+    route_share: RouteShare | None = None
+    tier_share: TierShare | None = None
+
+
 class PopulationCfg(Frozen):
     initial_homeless: NonNegativeInt
     initial_stage_share: InitialStageShare
@@ -154,6 +172,47 @@ class PopulationCfg(Frozen):
     inflow_per_month: Steps
     self_exit_per_year: NonNegativeFloat
     self_exit_reason_share: ExitReasonShare
+    # Types of homelessness by name; without them every citizen is of one type, ALL_TYPES,
+    # with the scenario's own values
+    types: dict[Name, HomelessTypeCfg] | None = None
+
+    @model_validator(mode="after")
+    def _type_shares(self) -> PopulationCfg:
+        if self.types is not None:
+            kinds = self.types.values()
+            check_sum("types: inflow_share", sum(k.inflow_share for k in kinds))
+            check_sum("types: initial_share", sum(_initial(k) for k in kinds))
+        return self
+
+
+def _initial(kind: HomelessTypeCfg) -> float:
+    return kind.inflow_share if kind.initial_share is None else kind.initial_share
+
+
+ALL_TYPES = "all"  # the one type of homelessness of a scenario without `population.types`
+
+
+@dataclass(frozen=True, slots=True)
+class HomelessType:
+    """A type of homelessness with every value resolved: its own where it sets one, else the
+    scenario's. The model reads these, never the tables."""
+
+    name: str
+    self_exit_per_day: float
+    shelter_user_share: float
+    shelter_stay_days_mean: float
+    shelter_between_stays_days_mean: float
+    route_share: RouteShare
+    tier_share: TierShare
+
+
+@dataclass(frozen=True)
+class HomelessTypes:
+    """The scenario's types by name, and their shares as `sim.engine.rng.choose` reads them."""
+
+    kinds: dict[str, HomelessType]
+    inflow_shares: SimpleNamespace  # of the newly homeless
+    initial_shares: SimpleNamespace  # of the citizens there at the start
 
 
 class ShelterCfg(Frozen):
@@ -390,6 +449,29 @@ class Scenario(Frozen):
             raise ValueError(f"allocation.shielded_departments: {unknown} are not department ids "
                              f"of {self.housing.departments_csv}")
         return self
+
+    @cached_property
+    def homeless_types(self) -> HomelessTypes:
+        """The types of homelessness, resolved (one, ALL_TYPES, without `population.types`)."""
+        pop, shelter = self.population, self.shelter
+        given = pop.types or {ALL_TYPES: HomelessTypeCfg(inflow_share=1.0)}
+
+        def own(value, default):
+            return default if value is None else value
+
+        kinds = {name: HomelessType(
+            name=name,
+            self_exit_per_day=own(k.self_exit_per_year, pop.self_exit_per_year) / 365.0,
+            shelter_user_share=own(k.shelter_user_share, shelter.user_share),
+            shelter_stay_days_mean=own(k.shelter_stay_days_mean, shelter.stay_days_mean),
+            shelter_between_stays_days_mean=own(k.shelter_between_stays_days_mean,
+                                                shelter.between_stays_days_mean),
+            route_share=own(k.route_share, self.assessment.route_share),
+            tier_share=own(k.tier_share, self.support.tier_share),
+        ) for name, k in given.items()}
+        return HomelessTypes(kinds,
+                             SimpleNamespace(**{n: k.inflow_share for n, k in given.items()}),
+                             SimpleNamespace(**{n: _initial(k) for n, k in given.items()}))
 
     def sha256(self) -> str:
         """Hash of the resolved configuration, to key results to the exact inputs."""

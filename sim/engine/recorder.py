@@ -25,6 +25,7 @@ class Citizen(Protocol):
     stage: str | None
     tier: str | None
     income_group: str | None
+    homeless_type: str | None
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -40,6 +41,7 @@ EVENT_SCHEMA = pa.schema(
         ("rent_dkk", pa.float64()),  # monthly rent of the dwelling offered or taken
         ("scheme", pa.string()),  # rent subsidy: none, exit_dwelling or state_subsidy
         ("subsidy_dkk", pa.float64()),  # monthly rent subsidy granted
+        ("homeless_type", pa.string()),  # the citizen's type of homelessness (population.types)
     ]
 )
 VACANCY_SCHEMA = pa.schema(
@@ -76,7 +78,7 @@ class Recorder:
     def emit(self, c: Citizen, event: str, route=None, dept=None, reason=None,
              rent=None, scheme=None, subsidy=None) -> None:
         """Record one citizen event at the current time."""
-        cid, t, ev, stage, rt, tier, dp, rs, income, rn, sc, sb = self._ev
+        cid, t, ev, stage, rt, tier, dp, rs, income, rn, sc, sb, kind = self._ev
         cid.append(c.id)
         t.append(self.env._now)  # the attribute behind env.now: this runs for every event
         ev.append(event)
@@ -89,6 +91,7 @@ class Recorder:
         rn.append(rent)
         sc.append(scheme)
         sb.append(subsidy)
+        kind.append(c.homeless_type)
 
     def arrive(self, c: Citizen, stage: str, reason: str) -> None:
         self.arrivals += 1

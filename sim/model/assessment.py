@@ -2,7 +2,8 @@
 
 Caseworkers are a finite, dated staffing; each carries `caseload_per_caseworker` assessments at a
 time. The outcome routes the citizen to own home, botilbud, skæv bolig, or "not ready yet", in
-which case the citizen is assessed again after a while.
+which case the citizen is assessed again after a while; the route shares are those of the
+citizen's type of homelessness (`population.types`, else `assessment.route_share`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def until_routed(city: CityView, c: Citizen, referred: bool = False, not_ready: 
         yield env.timeout(city.dur(cfg.assessment_days_mean, u))
         caseworkers.release()
         c.claim = None
-        route = choose(cfg.route_share, c.first("route", city.draw["route"]))
+        route = choose(c.kind.route_share, c.first("route", city.draw["route"]))
         c.route = route
         rec.move(c, WAITING_STAGE[route])
         rec.emit(c, "assessment_end", route=route)

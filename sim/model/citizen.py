@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import simpy
 
+from sim.config.schema import ALL_TYPES, HomelessType
+
 # Sources whose first draw is made when the citizen arrives, from streams of their own
 # ("arrival_<source>") used for nothing else, so that two scenarios run with the same seed see
 # the same people (common random numbers). Later draws of a source use the "<source>" stream.
@@ -25,6 +27,9 @@ ARRIVAL_DRAWS = (
     "income_group",
     "support_provider",
 )
+# The type of homelessness is drawn at arrival from a stream of its own too, but only when the
+# scenario has more than one type, so that a scenario with one draws exactly as before
+TYPE_STREAM = "arrival_homeless_type"
 
 
 @dataclass(slots=True, eq=False)
@@ -36,6 +41,8 @@ class Citizen:
     stage: str | None = None
     route: str | None = None
     tier: str | None = None
+    homeless_type: str = ALL_TYPES  # transitional, episodic, chronic, … (population.types)
+    kind: HomelessType | None = None  # that type's values: self-exit, shelter use, routes, tiers
     spell: int = 0  # homeless spells so far; a lost tenancy starts a new one
     homeless_open: bool = False  # True while the citizen may still leave by themselves
     spell_start: float = 0.0

@@ -11,7 +11,7 @@ from sim.config import DAYS_PER_MONTH
 from sim.config.steps import StepTable, step_days
 from sim.engine.rng import choose, exp1
 from sim.model import shelter, support
-from sim.model.citizen import ARRIVAL_DRAWS, Citizen
+from sim.model.citizen import ARRIVAL_DRAWS, TYPE_STREAM, Citizen
 from sim.model.support import assess_need
 from sim.model.view import CityView
 
@@ -19,15 +19,29 @@ RESIDENTIAL_ROUTES = ("botilbud", "skaev_bolig")
 ARRIVAL_STREAMS = tuple((source, f"arrival_{source}") for source in ARRIVAL_DRAWS)
 
 
-def new_citizen(city: CityView) -> Citizen:
-    """A citizen with every arrival-time draw made now, in a fixed order (common random numbers)."""
+def new_citizen(city: CityView, at_start: bool = False) -> Citizen:
+    """A citizen with every arrival-time draw made now, in a fixed order (common random numbers);
+    `at_start` for the citizens there when the run starts."""
     city.citizens += 1
     draw = city.draw
     u = {source: draw[stream]() for source, stream in ARRIVAL_STREAMS}
     c = Citizen(id=city.citizens, u=u)
     c.exit_budget = exp1(u.pop("self_exit"))
+    homeless_type(city, c, at_start)
     household(city, c)
     return c
+
+
+def homeless_type(city: CityView, c: Citizen, at_start: bool) -> None:
+    """The citizen's type of homelessness, by the types' shares of the newly homeless (of the
+    citizens there at the start, with `at_start`); no draw when there is one type."""
+    types = city.cfg.homeless_types
+    if len(types.kinds) > 1:
+        shares = types.initial_shares if at_start else types.inflow_shares
+        c.homeless_type = choose(shares, city.draw[TYPE_STREAM]())
+    else:
+        c.homeless_type = next(iter(types.kinds))
+    c.kind = types.kinds[c.homeless_type]
 
 
 def household(city: CityView, c: Citizen) -> None:
@@ -58,9 +72,9 @@ def initial(city: CityView) -> None:
     for stage, count in apportion(cfg.population.initial_homeless,
                                   cfg.population.initial_stage_share).items():
         for _ in range(count):
-            c = new_citizen(city)
+            c = new_citizen(city, at_start=True)
             rec.arrive(c, stage, "initial")
-            uses_shelter = c.u["shelter_use"] < cfg.shelter.user_share
+            uses_shelter = c.u["shelter_use"] < c.kind.shelter_user_share
             inside = uses_shelter and beds > 0
             beds -= inside
             if stage == "awaiting_housing":
@@ -68,7 +82,7 @@ def initial(city: CityView) -> None:
                 assess_need(city, c)
             city.start_life(c, stage, inside)
     for _ in range(cfg.population.initial_housed_in_support):
-        c = new_citizen(city)
+        c = new_citizen(city, at_start=True)
         c.route = "own_home"
         assess_need(city, c)
         c.support_claim = support.claim(city, c)
@@ -77,7 +91,7 @@ def initial(city: CityView) -> None:
     for route in RESIDENTIAL_ROUTES:
         places = city.pools[f"{route}_places"]
         for _ in range(round(places.capacity * getattr(cfg, route).initial_occupancy_share)):
-            c = new_citizen(city)
+            c = new_citizen(city, at_start=True)
             c.route = route
             places.request()
             rec.arrive(c, f"in_{route}", "initial")
@@ -132,7 +146,7 @@ def open_spell(city: CityView, c: Citizen) -> None:
     c.spell += 1
     c.homeless_open = True
     c.spell_start = city.env.now
-    rate = city.cfg.population.self_exit_per_year / 365.0
+    rate = c.kind.self_exit_per_day  # the type's hazard
     if rate > 0:  # a tiny rate can underflow to 0
         timer = city.env.timeout((c.exit_budget - c.exit_hazard_used) / rate)
         timer.callbacks.append(partial(_exit_due, city, c, c.spell))
@@ -147,8 +161,7 @@ def _exit_due(city: CityView, c: Citizen, spell: int, _timer) -> None:
 def close_spell(city: CityView, c: Citizen) -> None:
     """The spell ends in a dwelling or a place: keep the exit hazard spent so far."""
     c.homeless_open = False
-    rate = city.cfg.population.self_exit_per_year / 365.0
-    c.exit_hazard_used += rate * (city.env.now - c.spell_start)
+    c.exit_hazard_used += c.kind.self_exit_per_day * (city.env.now - c.spell_start)
 
 
 def leave_by_themselves(city: CityView, c: Citizen) -> None:

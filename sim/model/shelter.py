@@ -2,7 +2,8 @@
 
 A shelter user alternates between a stay in a bed and a spell outside (rough sleeping or staying
 with others), for as long as the homeless spell lasts. A citizen who finds no bed waits outside
-in a first-come queue for the next free one.
+in a first-come queue for the next free one. Who uses shelters, and how long the stays and the
+spells between them last on average, are the citizen's type's (`population.types`).
 """
 
 from __future__ import annotations
@@ -18,22 +19,23 @@ def episodes(city: CityView, c: Citizen, inside_at_start: bool = False):
     """Process: shelter stays and spells outside until interrupted by the end of homelessness."""
     if c.shelter is not city.env.active_process:
         return  # homelessness ended before this process got its first turn
-    beds, cfg, rec, env = city.pools["shelter_beds"], city.cfg.shelter, city.rec, city.env
+    beds, rec, env = city.pools["shelter_beds"], city.rec, city.env
+    stay, between = c.kind.shelter_stay_days_mean, c.kind.shelter_between_stays_days_mean
     bed = None
     try:
         if not inside_at_start:
-            yield env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+            yield env.timeout(city.dur(between, city.draw["outside"]()))
         while True:
             bed = beds.acquire()
             yield bed
             c.in_shelter = True
             rec.emit(c, "shelter_enter")
-            yield env.timeout(city.dur(cfg.stay_days_mean, city.draw["shelter_stay"]()))
+            yield env.timeout(city.dur(stay, city.draw["shelter_stay"]()))
             c.in_shelter = False
             rec.emit(c, "shelter_leave", reason="episode_end")
             beds.release()
             bed = None
-            yield env.timeout(city.dur(cfg.between_stays_days_mean, city.draw["outside"]()))
+            yield env.timeout(city.dur(between, city.draw["outside"]()))
     except simpy.Interrupt:
         if bed is not None:
             beds.cancel(bed)  # frees the bed, or the place in the queue for one
@@ -41,7 +43,7 @@ def episodes(city: CityView, c: Citizen, inside_at_start: bool = False):
 
 def start(city: CityView, c: Citizen, inside_at_start: bool = False) -> None:
     """Begin shelter use for a new homeless spell, if this citizen uses shelters."""
-    if c.first("shelter_use", city.draw["shelter_use"]) < city.cfg.shelter.user_share:
+    if c.first("shelter_use", city.draw["shelter_use"]) < c.kind.shelter_user_share:
         c.shelter = city.env.process(episodes(city, c, inside_at_start))
 
 

@@ -46,8 +46,9 @@ def claim(city: CityView, c: Citizen) -> tuple[float, object]:
 
 
 def assess_need(city: CityView, c: Citizen) -> None:
-    """The individual assessment of support need: sets the citizen's need tier."""
-    c.tier = choose(city.cfg.support.tier_share, c.first("need_tier", city.draw["need_tier"]))
+    """The individual assessment of support need: sets the citizen's need tier, by the tier
+    shares of their type of homelessness (`population.types`, else `support.tier_share`)."""
+    c.tier = choose(c.kind.tier_share, c.first("need_tier", city.draw["need_tier"]))
 
 
 def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):

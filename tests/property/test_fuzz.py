@@ -61,6 +61,23 @@ def whole(most: int):
 
 
 @st.composite
+def homeless_types(draw) -> dict | None:
+    """None (one type, the scenario's own values), or 1-3 types of homelessness with shares of
+    the inflow and of the start, each setting some of its own values."""
+    names = tuple(f"type{i}" for i in range(draw(st.integers(0, 3))))
+    if not names:
+        return None
+    inflow, initial = draw(shares(names)), draw(shares(names))
+    own = {"self_exit_per_year": rate, "shelter_user_share": share,
+           "shelter_stay_days_mean": positive, "shelter_between_stays_days_mean": positive,
+           "route_share": shares(("own_home", "botilbud", "skaev_bolig", "not_ready")),
+           "tier_share": shares(("low", "medium", "high"))}
+    return {name: {"inflow_share": inflow[name], "initial_share": initial[name],
+                   **{key: draw(value) for key, value in own.items() if draw(st.booleans())}}
+            for name in names}
+
+
+@st.composite
 def scenarios(draw) -> config.Scenario:
     days = draw(st.integers(30, 500))
     data = {**BASE, "name": "fuzz"}
@@ -75,6 +92,7 @@ def scenarios(draw) -> config.Scenario:
         "inflow_per_month": draw(steps(days, 30.0)),
         "self_exit_per_year": draw(rate),
         "self_exit_reason_share": draw(shares(("moved_away", "died", "housed_alone"))),
+        "types": draw(homeless_types()),
     }
     data["shelter"] = {"beds": draw(steps(days, 15)), "user_share": draw(share),
                        "initial_occupancy_share": draw(share), "stay_days_mean": draw(positive),

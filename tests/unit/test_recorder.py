@@ -27,21 +27,22 @@ HOMELESS = ("awaiting_assessment", "in_assessment", "not_ready", "awaiting_housi
 # docs/outputs.md: the columns users' scripts read, and their types
 EVENT_COLUMNS = {"citizen_id": pa.int64(), "time_days": pa.float64(), "event": pa.string(),
                  "stage": pa.string(), "route": pa.string(), "department": pa.int32(),
-                 "need_tier": pa.string(), "reason": pa.string()}
+                 "need_tier": pa.string(), "reason": pa.string(),
+                 "homeless_type": pa.string()}
 VACANCY_COLUMNS = {"time_days": pa.float64(), "department": pa.int32(),
                    "quota_share": pa.float64(), "allocated_to": pa.string(),
                    "citizen_id": pa.int64()}
 
 
-def person(cid: int, tier: str | None = "low") -> Citizen:
-    return Citizen(id=cid, u={}, tier=tier, income_group="kontanthjaelp")
+def person(cid: int, tier: str | None = "low", kind: str = "all") -> Citizen:
+    return Citizen(id=cid, u={}, tier=tier, income_group="kontanthjaelp", homeless_type=kind)
 
 
 @pytest.fixture
 def recorded():
     """A recorder with two pools and one staff group, three citizens and three snapshots:
 
-    day 0: 1 arrives awaiting assessment, 2 housed, 3 in botilbud;
+    day 0: 1 arrives awaiting assessment, 2 (of the chronic type) housed, 3 in botilbud;
     day 5: 1 starts an assessment; 3 leaves;
     day 7: 1 is put forward; 2 loses the home.
     """
@@ -49,7 +50,7 @@ def recorded():
     beds, places = Pool(env, "beds", 3.0), Pool(env, "places", 1.0)
     staff = {"caseworkers": 2.0}
     rec = Recorder(env, [beds, places], staff)
-    one, two, three = person(1), person(2, "high"), person(3, None)
+    one, two, three = person(1), person(2, "high", "chronic"), person(3, None)
     rec.arrive(one, "awaiting_assessment", "newly_homeless")
     rec.arrive(two, "housed", "initial")
     rec.arrive(three, "in_botilbud", "initial")
@@ -103,6 +104,9 @@ def test_events_record_the_stage_after_the_move_and_the_stage_left_on_exit(recor
         (1, 7.0, "assessment_end", "awaiting_housing", "own_home", None, "low", "kontanthjaelp"),
         (2, 7.0, "tenancy_lost", "awaiting_assessment", None, None, "high", "kontanthjaelp"),
     ]
+    kinds = [(r["citizen_id"], r["homeless_type"]) for r in recorded["events"].to_pylist()]
+    assert kinds == [(1, "all"), (2, "chronic"), (3, "all"), (1, "all"), (3, "all"), (1, "all"),
+                     (2, "chronic")]  # every row carries the citizen's type of homelessness
 
 
 def test_snapshots_carry_each_pools_capacity_busy_and_queue_and_the_headcounts(recorded):
