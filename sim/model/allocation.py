@@ -135,8 +135,7 @@ class Allocation:
         and the vacancy says why (`reason`)."""
         key, share = dept.department, self.share[dept.department]
         count = self.counts[key]
-        if self.cfg.unused_rights != "carry_forward":
-            self.unused_rights(count, share, self.year())
+        self.unused_rights(count, share, self.year())
         count.seen += 1
         rent = dept.rent(rooms)
         if not self.quota_rule(count.seen, count.given, share):
