@@ -27,15 +27,17 @@ from pydantic import ValidationError
 from sim import config
 from sim.analysis import metrics
 from sim.config import Scenario, ScenarioError
+from sim.config import levers as lever_files
 from sim.config.files import shipped_names
+from sim.experiments import levers as lever_runs
 from sim.experiments.executors import default_workers
 from sim.experiments.runner import Precision, run_all, run_until_precise
 from sim.output import results
 from sim.report.data import open_table
 
-__all__ = ["DEFAULT_REPS", "DEFAULT_SEED", "ArgumentError", "BadInput", "Precision", "Results",
-           "Scenario", "ScenarioError", "compare", "load_scenario", "load_scenarios",
-           "open_results", "run", "shipped_names"]
+__all__ = ["DEFAULT_REPS", "DEFAULT_SEED", "ArgumentError", "BadInput", "LeverResults",
+           "Precision", "Results", "Scenario", "ScenarioError", "compare", "levers",
+           "load_scenario", "load_scenarios", "open_results", "run", "shipped_names"]
 
 DEFAULT_SEED = 2024
 DEFAULT_REPS = 20
@@ -106,6 +108,23 @@ def compare(base: ScenarioLike, *others: ScenarioLike, reps: int = DEFAULT_REPS,
     if not others:
         raise BadInput("compare: needs at least two scenarios (the first is the reference)")
     return _execute(scenarios, True, reps, seed, out, workers, progress, precision)
+
+
+def levers(file: str | Path = lever_runs.DEFAULT_FILE, *, reps: int = lever_runs.REPS,
+           seed: int = DEFAULT_SEED, years: float | None = None, out: str | Path | None = None,
+           workers: int | None = None, progress: bool = False) -> LeverResults:
+    """The lever table of a lever file (default the shipped `designs/levers`): its base and
+    one variant per lever, each named lever_<name>, run with common random numbers into `out`
+    as `compare` writes it (the base first), plus levers.parquet: per lever and metric, the
+    paired difference to the base and the base's level, as `housing-sim levers` prints it."""
+    spec = lever_files.load(file)
+    plan = lever_runs.plan(spec, load_scenario(spec.base, years))
+    done = _execute(plan.scenarios, True, reps, seed, out, workers, progress, None)
+    if done.compare is not None:
+        results.write_parquet(done.folder / "levers.parquet",
+                              lever_runs.table(plan, done.summary, done.compare),
+                              results.run_metadata(seed, lever_runs.metadata(plan)))
+    return LeverResults(done.folder)
 
 
 def _execute(scenarios: list[Scenario], paired: bool, reps: int, seed: int,
@@ -224,3 +243,16 @@ class Results:
                 test = ds.field(key) == value
                 keep = test if keep is None else keep & test
         return data.to_table(columns=columns, filter=keep)
+
+
+@dataclass(frozen=True)
+class LeverResults(Results):
+    """The folder `levers` wrote: as Results, plus `levers`, the lever table."""
+
+    @cached_property
+    def levers(self) -> pa.Table | None:
+        """lever × metric (outcomes, then mechanisms): the base's level and the paired
+        difference with its 95 % interval; None when interrupted before every scenario had a
+        replication."""
+        path = self.folder / "levers.parquet"
+        return pq.read_table(path) if path.is_file() else None

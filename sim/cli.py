@@ -21,8 +21,10 @@ from typing import NoReturn
 from sim import api
 from sim.api import ArgumentError, BadInput, Precision, Results
 from sim.config import Scenario, ScenarioError, design
+from sim.config import levers as lever_files
 from sim.config.files import resolve, shipped_folder
 from sim.experiments import backtest, capacity_search, executors, sweep
+from sim.experiments import levers as lever_runs
 from sim.experiments.executors import default_workers
 from sim.output import console
 
@@ -140,8 +142,13 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def show(scenarios: list[Scenario], done: Results) -> int:
-    """Print the table (stdout) and warnings, what was kept if interrupted, and the folder."""
+    """Print the table (stdout), then what `finish` prints."""
     print(console.summary_text(done.summary, done.compare, done.scenarios, scenarios[0].budget))
+    return finish(done)
+
+
+def finish(done: Results) -> int:
+    """Print warnings, what was kept if interrupted, and the folder (stderr); the exit code."""
     for warning in console.steady_state_warnings(done.summary):
         print(warning, file=sys.stderr)
     if done.interrupted:
@@ -151,6 +158,41 @@ def show(scenarios: list[Scenario], done: Results) -> int:
         return EXIT_INTERRUPTED
     print(f"results: {done.folder}", file=sys.stderr)
     return 0
+
+
+# --- the lever table ----------------------------------------------------------------------------
+
+
+def levers_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("file", nargs="?", type=Path, default=Path(lever_runs.DEFAULT_FILE),
+                     metavar="LEVERS.toml",
+                     help=f"lever file (default the shipped {lever_runs.DEFAULT_FILE})")
+    _replication_options(cmd, lever_runs.REPS, "scenario")
+    cmd.add_argument("--years", type=_positive_float,
+                     help="run length in years after the warm-up (default the base's)")
+    cmd.add_argument("--out", type=Path, help="result folder (default results/<timestamp>/)")
+
+
+def levers_command(args: argparse.Namespace) -> int:
+    """api.levers with the options, then the lever table."""
+    done = api.levers(args.file, reps=args.reps, seed=args.seed, years=args.years, out=args.out,
+                      workers=args.workers, progress=not args.quiet)
+    if done.levers is not None:
+        print(console.lever_text(done.levers))
+    return finish(done)
+
+
+def validate_levers(path: Path, file: Path, show_json: bool) -> None:
+    """A lever file, with every variant built and checked."""
+    plan = lever_runs.plan(lever_files.load(file))
+    if show_json:
+        print(json.dumps({**plan.spec.levers.model_dump(mode="json", by_alias=True),
+                          "from": plan.spec.start.isoformat(),
+                          "variants": {cfg.name: cfg.description for cfg in plan.variants}},
+                         indent=2))
+    else:
+        print(f"ok: {path} (levers: {len(plan.variants)} steps on {plan.base.name} from "
+              f"{plan.spec.start})")
 
 
 # --- validate, report, dashboard ---------------------------------------------------------------
@@ -174,6 +216,9 @@ def validate_command(args: argparse.Namespace) -> int:
             else:
                 print(f"ok: {path} (design {plan.design.name}: {plan.design.method}, "
                       f"{len(plan.values)} points × {plan.design.reps} replications)")
+            continue
+        if lever_files.is_lever_file(file):
+            validate_levers(path, file, args.show)
             continue
         cfg = api.load_scenario(file)
         if args.show:
@@ -307,7 +352,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 def load_design(path: Path) -> design.Sweep:
     """A design with every point a valid scenario and every metric a summary metric."""
     plan = design.load(path)
-    unknown = sweep.unknown_metrics(plan)
+    unknown = sweep.unknown_metrics(plan.base, list(plan.design.metrics))
     if unknown:
         verb = "is not a summary metric" if len(unknown) == 1 else "are not summary metrics"
         raise ScenarioError(path, "metrics", f"{', '.join(unknown)} {verb} (the names are "
@@ -332,6 +377,10 @@ class Command:
 SWEEP_ABOUT = ("a parameter sweep of a design file (grid, Latin hypercube or Sobol'): one "
                "metrics file per (point, replication) in OUT/metrics/, then OUT/summary.parquet "
                "and OUT/sensitivity.parquet; resumable, shardable, on this machine or on Dask")
+LEVERS_ABOUT = ("The lever table: the base of a lever file and one variant per lever (a stated "
+                "step of quota, shielding, dwellings, staff or beds), run with common random "
+                "numbers into a result folder; prints per lever the paired difference of each "
+                "outcome with its 95 % interval, and the mechanism metrics that explain it.")
 BACKTEST_ABOUT = ("Run the calibration scenarios and print observed against simulated figures "
                   "with 95 % intervals; exit 1 where one falls outside its tolerance.")
 COMMANDS = (
@@ -351,6 +400,8 @@ COMMANDS = (
             backtest_command, BACKTEST_ABOUT),
     Command("sweep", "a parameter sweep (grid, Latin hypercube, Sobol')", sweep_arguments,
             sweep_command, SWEEP_ABOUT),
+    Command("levers", "the lever table: each lever's paired effect with its mechanism",
+            levers_arguments, levers_command, LEVERS_ABOUT),
 )
 
 

@@ -206,9 +206,9 @@ def set_parameter(data: dict, path: str, value: float, start: dt.date,
     value; later steps are replaced (set) or scaled too. A whole-number parameter is rounded.
     Raises ValueError saying what is wrong with the path.
     """
-    table, key = _locate(data, path)
+    table, key = locate(data, path)
     current = table[key]
-    if _is_steps(current):
+    if is_steps(current):
         table[key] = _changed_steps(current, value, start, scale)
     elif isinstance(current, bool) or not isinstance(current, int | float):
         raise ValueError(f"{path!r} is not a number or a list of dated steps, so it cannot vary")
@@ -217,7 +217,7 @@ def set_parameter(data: dict, path: str, value: float, start: dt.date,
         table[key] = round(new) if isinstance(current, int) else float(new)
 
 
-def _locate(data: dict, path: str) -> tuple[dict, str]:
+def locate(data: dict, path: str) -> tuple[dict, str]:
     """The table holding the last part of a dotted path, and that key."""
     table, parts = data, path.split(".")
     for depth, part in enumerate(parts):
@@ -231,7 +231,7 @@ def _locate(data: dict, path: str) -> tuple[dict, str]:
     return table, parts[-1]
 
 
-def _is_steps(value) -> bool:
+def is_steps(value) -> bool:
     return isinstance(value, list | tuple) and bool(value) and all(
         isinstance(s, dict) and set(s) == {"from", "value"} for s in value)
 

@@ -255,14 +255,14 @@ def summary_table(sweep: Sweep, point: int, reps: list[dict[str, float]]) -> pa.
     return table.add_column(1, "point", pa.array([point] * len(table), pa.int64()))
 
 
-def unknown_metrics(sweep: Sweep) -> list[str]:
-    """The design's metrics that are not summary metrics, found from a 30-day run of the base
+def unknown_metrics(base: Scenario, names: list[str]) -> list[str]:
+    """The names that are not summary metrics, found from a 30-day run of the base scenario
     (a year in a name, as in housed_2025, stands for any year)."""
-    data = sweep.base.model_dump(by_alias=True)
+    data = base.model_dump(by_alias=True)
     data["run"].update(warmup_days=0.0, end_date=data["run"]["start_date"] + dt.timedelta(30))
     short = Scenario.model_validate(data)
     known = {_any_year(m) for m in metrics.rep_metrics(run_replication(short, 0, 0), short)}
-    return [m for m in sweep.design.metrics if _any_year(m) not in known]
+    return [m for m in names if _any_year(m) not in known]
 
 
 def _any_year(metric: str) -> str:

@@ -173,3 +173,44 @@ def steady_state_warnings(summary: pa.Table) -> list[str]:
                        f"off in {row['mean']:.0%} of replications: no steady state, so its waits "
                        "and counts grow with the run length")
     return out
+
+
+def lever_text(levers: pa.Table) -> str:
+    """The lever table (levers.parquet): one line per lever, its step, then each outcome's
+    paired difference to the base with its 95 % interval, then the first mechanism metric's
+    level in the base and paired difference; further mechanisms on lines of their own."""
+    meta = {k.decode(): v.decode() for k, v in (levers.schema.metadata or {}).items()}
+    rows = levers.to_pylist()
+    outcomes = list(dict.fromkeys(r["metric"] for r in rows if r["role"] == "outcome"))
+    base = meta.get("base", "the base")
+    header = ["lever", "step", *(f"Δ {m}" for m in outcomes), "mechanism", f"in {base}",
+              "Δ mechanism"]
+    lines = []
+    for lever in dict.fromkeys(r["lever"] for r in rows):
+        mine = [r for r in rows if r["lever"] == lever]
+        effects = {r["metric"]: r for r in mine if r["role"] == "outcome"}
+        mechanisms = [r for r in mine if r["role"] == "mechanism"] or [None]
+        for i, mech in enumerate(mechanisms):
+            first = [lever, mine[0]["step"], *(_effect(effects.get(m)) for m in outcomes)] \
+                if i == 0 else [""] * (2 + len(outcomes))
+            lines.append([*first, *(_mechanism(mech) if mech else ["–", "–", "–"])])
+    reps = max((r["reps"] for r in rows), default=0)
+    return "\n".join([
+        f"Lever table: each lever a step from {meta.get('from', '?')} on {base}; paired "
+        f"differences to {base} (lever minus base), {reps} replications, seed "
+        f"{meta.get('seed', '?')}",
+        *_grid(header, lines),
+        "mean [95 % t-interval] over replications with common random numbers; * the interval "
+        "excludes 0."])
+
+
+def _effect(row: dict | None) -> str:
+    """A paired difference's cell, starred when its interval excludes 0."""
+    if row is None:
+        return "–"
+    excludes = row["ci_low"] > 0 or row["ci_high"] < 0  # False for NaN
+    return cell(row) + (" *" if excludes else "")
+
+
+def _mechanism(row: dict) -> list[str]:
+    return [row["metric"], fmt(row["base_mean"], row["unit"]), _effect(row)]

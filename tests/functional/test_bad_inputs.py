@@ -1,6 +1,8 @@
 """The bad-input corpus (tests/bad_inputs/): every malformed scenario file, given to `validate`
 and to `run`, and every malformed command line, gets exactly its expected line on stderr, exit
-2, no traceback, and nothing written — through a real `python run_sim.py` process."""
+2, no traceback, and nothing written — through a real `python run_sim.py` process. Malformed
+lever files (tests/bad_inputs/levers/) go to `validate` in a real process and to `levers` in
+this one (malformed designs: test_sweep.py)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from sim.cli import main
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "bad_inputs"
 
 
-def expected() -> dict[str, str]:
-    lines = (CORPUS / "expected.txt").read_text(encoding="utf-8").splitlines()
+def expected(folder: Path = CORPUS) -> dict[str, str]:
+    lines = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
     pairs = (line.split("\t", 1) for line in lines if line and not line.startswith("#"))
     return {name: message.replace("{root}", str(ROOT)) for name, message in pairs}
 
 
 EXPECTED = expected()
+LEVERS = expected(CORPUS / "levers")
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess:
@@ -55,6 +60,27 @@ def test_run_refuses_and_writes_nothing(name, tmp_path):
     assert not out.exists()
 
 
+def test_every_bad_lever_file_has_its_message():
+    assert {p.name for p in (CORPUS / "levers").glob("*.toml")} == set(LEVERS)
+
+
+@pytest.mark.parametrize("name", sorted(LEVERS))
+def test_validate_refuses_a_bad_lever_file(name):
+    assert_refused(cli("validate", f"tests/bad_inputs/levers/{name}"), LEVERS[name])
+
+
+@pytest.mark.parametrize("name", sorted(LEVERS))
+def test_levers_refuses_a_bad_lever_file_and_writes_nothing(name, tmp_path, capsys,
+                                                             monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    assert main(["levers", f"tests/bad_inputs/levers/{name}", "--reps", "1", "--workers", "1",
+                 "--quiet", "--out", str(out)]) == 2
+    printed = capsys.readouterr()
+    assert (printed.err.splitlines(), printed.out) == ([LEVERS[name]], "")
+    assert not out.exists()
+
+
 GOOD = "tests/golden/golden.toml"
 ARGUMENTS = {
     "reps-zero": (["run", GOOD, "--reps", "0"],
@@ -79,7 +105,7 @@ ARGUMENTS = {
                        "error: housing-sim: unrecognized arguments: --fast (see --help)"),
     "unknown-command": (["simulate"], "error: housing-sim: command: invalid choice: 'simulate' "
                         "(choose from 'run', 'compare', 'validate', 'report', 'dashboard', "
-                        "'capacity', 'backtest', 'sweep') (see --help)"),
+                        "'capacity', 'backtest', 'sweep', 'levers') (see --help)"),
     "compare-one": (["compare", GOOD], "error: compare: needs at least two scenarios (the first "
                     "is the reference)"),
     "not-a-result-folder": (["report", "tests"], "error: tests: summary.parquet: not a result "
@@ -89,6 +115,9 @@ ARGUMENTS = {
     "sweep-scenario-for-design": (["sweep", GOOD], f"error: {GOOD}: factors: not a sweep "
                                   "design: it has no [[factors]] (scenario files go to run or "
                                   "compare)"),
+    "levers-scenario-for-lever-file": (["levers", GOOD], f"error: {GOOD}: levers: not a lever "
+                                       "file: it has no [[levers]] (scenario files go to run or "
+                                       "compare, designs to sweep)"),
     "shard-out-of-range": (["sweep", "scenarios/designs/staffing_grid.toml", "--shard", "4/3"],
                            "error: sweep: --shard: '4/3': give i/N with 1 <= i <= N, e.g. 2/8 "
                            "(see --help)"),
@@ -103,7 +132,7 @@ ARGUMENTS = {
 def test_bad_command_line(case, tmp_path):
     args, line = ARGUMENTS[case]
     out = tmp_path / "out"
-    extra = ["--out", str(out)] if args[0] in ("run", "compare", "sweep") and len(args) > 1 \
-        else []
+    writes = ("run", "compare", "sweep", "levers")
+    extra = ["--out", str(out)] if args[0] in writes and len(args) > 1 else []
     assert_refused(cli(*args, *extra), line)
     assert not out.exists()
