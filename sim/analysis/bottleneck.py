@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis.records import in_force
+from sim.analysis.records import in_force, window_integral
+from sim.config import DAYS_PER_YEAR
 from sim.config.stages import POOLS
 
-DAYS_PER_YEAR = 365.25
 SATURATED = 0.9  # utilisation above which a resource counts as (nearly) always busy
 
 
@@ -47,12 +47,6 @@ def columns() -> list[str]:
     return out
 
 
-def _integral(t: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:
-    """∫ values dt over [lo, hi], each snapshot's value holding until the next."""
-    ends = np.append(t[1:], t[-1])
-    return float(np.sum(values * np.clip(np.minimum(ends, hi) - np.maximum(t, lo), 0.0, None)))
-
-
 def stage_load(snap: pa.Table, lo: float, hi: float) -> dict[str, tuple[float, float]]:
     """Per stage: (utilisation over [lo, hi], queue growth in citizens a year over it)."""
     t = snap.column("time_days").to_numpy()
@@ -60,8 +54,8 @@ def stage_load(snap: pa.Table, lo: float, hi: float) -> dict[str, tuple[float, f
     for stage in STAGES:
         use = math.nan
         if stage.pool is not None:
-            capacity = _integral(t, snap.column(f"{stage.pool}_capacity").to_numpy(), lo, hi)
-            busy = _integral(t, snap.column(f"{stage.pool}_busy").to_numpy(), lo, hi)
+            capacity = window_integral(t, snap.column(f"{stage.pool}_capacity").to_numpy(), lo, hi)
+            busy = window_integral(t, snap.column(f"{stage.pool}_busy").to_numpy(), lo, hi)
             use = busy / capacity if capacity > 0 else math.nan
         queue = snap.column(stage.queue).to_numpy()
         growth = (in_force(t, queue, hi) - in_force(t, queue, lo)) / ((hi - lo) / DAYS_PER_YEAR)

@@ -12,7 +12,14 @@ import pyarrow as pa
 from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s less to import
 
 from sim.analysis import costs, vacancies, waits
-from sim.analysis.records import Events, in_group, kaplan_meier_curve, spans, spell_starts
+from sim.analysis.records import (
+    Events,
+    in_group,
+    kaplan_meier_curve,
+    spans,
+    spell_starts,
+    window_integral,
+)
 from sim.analysis.waits import PLACED_BY, wait_specs
 from sim.config import DAYS_PER_MONTH, NO_SCHEME, ROUTES, SCHEMES, TIERS, Scenario
 from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
@@ -71,11 +78,8 @@ def _homeless_in_year(ev: Events, snap: dict) -> float:
 
 
 def _window_integral(snap: dict, column: str, lo: float, hi: float) -> float:
-    """∫ column dt over [lo, hi] from step-wise snapshots (value holds until the next row)."""
-    t = snap["time_days"]
-    ends = np.append(t[1:], t[-1])
-    overlap = np.clip(np.minimum(ends, hi) - np.maximum(t, lo), 0.0, None)
-    return float(np.sum(snap[column] * overlap))
+    """∫ column dt over [lo, hi] from the snapshots."""
+    return window_integral(snap["time_days"], snap[column], lo, hi)
 
 
 def rep_metrics(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, float]:

@@ -112,6 +112,13 @@ def in_force(times: np.ndarray, values: np.ndarray, day: float) -> float:
     return float(values[max(int(np.searchsorted(times, day, side="right")) - 1, 0)])
 
 
+def window_integral(times: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:
+    """∫ values dt over [lo, hi] of a snapshot series, each value holding until the next."""
+    ends = np.append(times[1:], times[-1])
+    overlap = np.clip(np.minimum(ends, hi) - np.maximum(times, lo), 0.0, None)
+    return float(np.sum(values * overlap))
+
+
 def in_group(ev: Events, column: str, value: str) -> np.ndarray:
     """Rows in an equity group: need tier and income group as recorded on the row; route as
     the citizen's last assessment gave it (so waits before the assessment count too)."""

@@ -7,6 +7,7 @@ The names below are the layer's public face; the modules behind them are `schema
 from sim.config.files import describe_error, error_key, load, set_parameter, validate
 from sim.config.schema import (
     DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
     NO_SCHEME,
     ROUTES,
     SCHEMES,
@@ -21,7 +22,7 @@ from sim.config.schema import (
 from sim.config.stages import STAFF_GROUPS
 
 __all__ = [
-    "DAYS_PER_MONTH", "NO_SCHEME", "ROUTES", "SCHEMES", "STAFF_GROUPS", "TIERS", "BudgetCfg",
-    "Frozen", "Name", "Scenario", "ScenarioError", "Step", "describe_error", "error_key", "load",
-    "set_parameter", "validate",
+    "DAYS_PER_MONTH", "DAYS_PER_YEAR", "NO_SCHEME", "ROUTES", "SCHEMES", "STAFF_GROUPS", "TIERS",
+    "BudgetCfg", "Frozen", "Name", "Scenario", "ScenarioError", "Step", "describe_error",
+    "error_key", "load", "set_parameter", "validate",
 ]

@@ -30,7 +30,8 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
 TIERS = ("low", "medium", "high")
 ROUTES = ("own_home", "botilbud", "skaev_bolig", "not_ready")
 SHARE_TOLERANCE = 1e-6
-DAYS_PER_MONTH = 365.25 / 12  # scenario rates "per month" and lengths in months use this
+DAYS_PER_YEAR = 365.25  # a rate "per year" spreads over the mean calendar year
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # scenario rates "per month" and lengths in months use this
 # Rent subsidies (the `subsidy` tables) and the mark of a dwelling let without one
 SCHEMES = ("exit_dwelling", "state_subsidy")
 NO_SCHEME = "none"
@@ -485,7 +486,7 @@ class Scenario(Frozen):
         if float(years).is_integer():
             end = _add_years(start, int(years)) - dt.timedelta(days=1)
         else:
-            end = start + dt.timedelta(days=round(years * 365.25) - 1)
+            end = start + dt.timedelta(days=round(years * DAYS_PER_YEAR) - 1)
         data = self.model_dump(by_alias=True)
         data["run"]["end_date"] = end
         return Scenario.model_validate(data)

@@ -35,6 +35,15 @@ def value_on(steps: list[dict], date) -> float:
     return steps[max(bisect_right(dates, date) - 1, 0)]["value"]
 
 
+def add_from(steps: list[dict], date, amount: float) -> list[dict]:
+    """Dated steps (as a scenario's data holds them) with `amount` added from `date` on; a step
+    at `date` is added if needed."""
+    out = [dict(s, value=s["value"] + (amount if s["from"] >= date else 0.0)) for s in steps]
+    if all(s["from"] != date for s in steps):
+        out.append({"from": date, "value": value_on(steps, date) + amount})
+    return sorted(out, key=lambda s: s["from"])
+
+
 def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
     """(day, value) changes after the run start, in order."""
     for step in steps:

@@ -27,6 +27,7 @@ class Citizen(Protocol):
     income_group: str | None
     homeless_type: str | None
 
+
 EVENT_SCHEMA = pa.schema(
     [
         ("citizen_id", pa.int64()),

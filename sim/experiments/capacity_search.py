@@ -24,7 +24,7 @@ import numpy as np
 from sim.analysis import bottleneck, metrics
 from sim.config import Scenario, ScenarioError
 from sim.config.stages import CAPACITY
-from sim.config.steps import value_on
+from sim.config.steps import add_from, value_on
 from sim.experiments.runner import run_all
 from sim.output import results
 
@@ -60,14 +60,6 @@ LEVERS = (
 
 
 # --- building variants through the config layer ------------------------------------------
-
-
-def add_from(steps: list[dict], date: dt.date, amount: float) -> list[dict]:
-    """Dated steps with `amount` added from `date` on (a step at `date` is added if needed)."""
-    out = [dict(s, value=s["value"] + (amount if s["from"] >= date else 0.0)) for s in steps]
-    if all(s["from"] != date for s in steps):
-        out.append({"from": date, "value": value_on(steps, date) + amount})
-    return sorted(out, key=lambda s: s["from"])
 
 
 def variant(base: Scenario, additions: dict[str, int], date: dt.date, name: str) -> Scenario:

@@ -4,7 +4,7 @@ paired difference of each outcome metric with its 95 % interval, and the mechani
 explain it (their level in the base and their paired difference).
 
 Variants are built as the capacity search builds its candidates: dated steps get the step added
-from the date on (`capacity_search.add_from`), a number is set through `set_parameter`, and a
+from the date on (`config.steps.add_from`), a number is set through `set_parameter`, and a
 list of department ids gets the step's ids. Every variant is validated as a scenario before
 anything runs.
 """
@@ -19,10 +19,10 @@ from pydantic import ValidationError
 
 from sim import config
 from sim.config import Scenario, ScenarioError
+from sim.config.files import locate
 from sim.config.levers import Lever, LeverSpec
-from sim.config.steps import value_on
+from sim.config.steps import add_from, value_on
 from sim.experiments import sweep
-from sim.experiments.capacity_search import add_from
 
 DEFAULT_FILE = "designs/levers"  # the shipped lever file, scenarios/designs/levers.toml
 REPS = 30  # the default command takes about 5 minutes on 2 cores (docs/sweeps.md)
@@ -76,10 +76,7 @@ def variant(base: Scenario, lever: Lever, kind: str, start: dt.date) -> Scenario
     data = base.model_dump(by_alias=True)
     data["name"] = PREFIX + lever.name
     data["description"] = f"{base.name} with {lever.name}: {step_text(base, lever, kind, start)}"
-    *tables, key = lever.path.split(".")
-    node = data
-    for part in tables:
-        node = node[part]
+    node, key = locate(data, lever.path)
     if kind == "steps":
         node[key] = add_from(node[key], start, lever.step)
     elif kind == "number":
@@ -91,9 +88,8 @@ def variant(base: Scenario, lever: Lever, kind: str, start: dt.date) -> Scenario
 
 def step_text(base: Scenario, lever: Lever, kind: str, start: dt.date) -> str:
     """The step with its unit and the value before and after it: '+4 staff (53 → 57)'."""
-    value = base.model_dump(by_alias=True)
-    for part in lever.path.split("."):
-        value = value[part]
+    table, key = locate(base.model_dump(by_alias=True), lever.path)
+    value = table[key]
     if kind == "ids":
         return (f"+{len(lever.step)} {lever.unit} ({len(value)} → "
                 f"{len(value) + len(lever.step)})")

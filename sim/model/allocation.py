@@ -22,7 +22,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 
-from sim.config import NO_SCHEME, SCHEMES
+from sim.config import DAYS_PER_YEAR, NO_SCHEME, SCHEMES
 from sim.config.steps import StepTable
 from sim.model import support
 from sim.model.citizen import Citizen
@@ -39,8 +39,6 @@ from sim.model.policies import (
 )
 from sim.model.population import close_spell, poisson_arrivals
 from sim.model.view import CityView
-
-DAYS_PER_YEAR = 365.25  # a rate per year spreads over the mean calendar year
 
 
 class Nominated:

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from sim import config
 from sim.analysis import bottleneck
-from sim.experiments.capacity_search import add_from, change_date, variant
+from sim.config.steps import add_from
+from sim.experiments.capacity_search import change_date, variant
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 D = dt.date
