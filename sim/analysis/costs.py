@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.records import spans
+from sim.analysis.records import homes, spans
 from sim.config import DAYS_PER_MONTH, SCHEMES, STAFF_GROUPS, TIERS, Scenario
 from sim.config.steps import StepTable
 
@@ -130,7 +130,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
 
     # extra nursing and home care while housed
     moved_in = ev.of("housed") | (ev.of("arrive") & ev.where("stage", "housed"))
-    rows, a, b, *_ = spans(ev, moved_in, ev.of("tenancy_lost"), hi)
+    rows, a, b, *_ = homes(ev, moved_in, hi)
     for tier in TIERS:
         pick = ev.where("need_tier", tier)[rows]
         rate = getattr(costs.care_per_year_dkk, tier) / 365.0
@@ -140,7 +140,7 @@ def flows(tables, cfg: Scenario, ev, snap: dict) -> list[Flow]:
     subsidy = ev.table.column("subsidy_dkk").to_numpy(zero_copy_only=False)
     for name in SCHEMES:
         start = ev.of("housed") & ev.where("scheme", name)
-        rows, a, b, *_ = spans(ev, start, ev.of("subsidy_end", "tenancy_lost"), hi)
+        rows, a, b, *_ = spans(ev, start, ev.of("subsidy_end", "tenancy_lost", "exit"), hi)
         out.append(Flow(a, b, subsidy[rows] / DAYS_PER_MONTH, f"subsidy_{name}",
                         getattr(cfg.subsidy, name).payer))
 

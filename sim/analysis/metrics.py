@@ -14,6 +14,7 @@ from scipy.special import stdtrit  # Student's t quantile, as stats.t.ppf: 0.9 s
 from sim.analysis import costs, vacancies, waits
 from sim.analysis.records import (
     Events,
+    homes,
     in_group,
     kaplan_meier_curve,
     spans,
@@ -26,6 +27,7 @@ from sim.config.stages import POOL_NAMES, QUEUE_STAGES, STAFF_POOLS, STAGE_NAMES
 
 RETENTION_DAYS = {"retention_6m": 182.625, "retention_12m": 365.25, "retention_24m": 730.5}
 SELF_EXIT_REASONS = ("moved_away", "died", "housed_alone")
+HOUSED_EXIT_REASONS = ("died_housed", "moved_away_housed")  # a housed citizen's home ends
 RETENTION_MONTHS = np.arange(0, 49, dtype=float)  # retention curves: 0 to 48 months
 # Counts drawn over time with interval bands
 SERIES_COUNTS = ("homeless", "shelter_beds_busy", *(f"n_{stage}" for stage in STAGE_NAMES),
@@ -125,6 +127,8 @@ def _throughput(ev: Events, snap: dict, lo: float, hi: float, years) -> dict[str
     out["returns_to_homelessness"] = float(np.count_nonzero(ev.of("tenancy_lost") & after))
     self_exit = np.logical_or.reduce([ev.where("reason", r) for r in SELF_EXIT_REASONS])
     out["left_by_themselves"] = float(np.count_nonzero(ev.of("exit") & after & self_exit))
+    for reason in HOUSED_EXIT_REASONS:
+        out[reason] = float(np.count_nonzero(ev.of("exit") & after & ev.where("reason", reason)))
     for column, group in ev.equity():
         for value in group:
             mine = in_group(ev, column, value)
@@ -201,7 +205,7 @@ def _distribution(metric: str, waits: np.ndarray) -> dict[str, float]:
 def _retention(ev: Events, lo: float, hi: float) -> dict[str, float]:
     """Kaplan–Meier share still housed 6, 12 and 24 months after moving in (censored at the
     horizon), overall and by need tier, income group and route."""
-    s = spans(ev, ev.of("housed"), ev.of("tenancy_lost"), hi)
+    s = homes(ev, ev.of("housed"), hi)
     keep = s.start >= lo
     length = s.end - s.start
     grid = np.array(list(RETENTION_DAYS.values()))
@@ -251,7 +255,7 @@ def rep_series(tables: dict[str, pa.Table], cfg: Scenario) -> dict[str, np.ndarr
     out = {f"count:{name}": snap.column(name).to_numpy()[at].astype(float)
            for name in SERIES_COUNTS}
     ev = Events(tables["events"])
-    s = spans(ev, ev.of("housed"), ev.of("tenancy_lost"), cfg.run.horizon_days)
+    s = homes(ev, ev.of("housed"), cfg.run.horizon_days)
     keep = s.start >= cfg.run.warmup_days
     months = RETENTION_MONTHS * DAYS_PER_MONTH
     out["retention:all"] = kaplan_meier_curve((s.end - s.start)[keep], s.observed[keep], months)

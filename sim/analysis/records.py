@@ -95,6 +95,15 @@ def spans(ev: Events, start: np.ndarray, end: np.ndarray, horizon: float) -> Spa
                  np.where(observed, next_row, -1)[is_start])
 
 
+def homes(ev: Events, start: np.ndarray, horizon: float) -> Spans:
+    """Spans in a home from `start` (moving in) to the tenancy's loss, the citizen's death or
+    moving away, or the horizon; `observed` only for a loss, so that an exit censors retention
+    while it still ends care and subsidy."""
+    s = spans(ev, start, ev.of("tenancy_lost", "exit"), horizon)
+    lost = s.observed & ev.of("tenancy_lost")[np.maximum(s.end_row, 0)]
+    return s._replace(observed=lost)
+
+
 def spell_starts(ev: Events) -> np.ndarray:
     """Rows where a homeless spell begins: a newly homeless arrival, or a lost tenancy."""
     return (ev.of("arrive") & ev.where("reason", "newly_homeless")) | ev.of("tenancy_lost")

@@ -382,6 +382,8 @@ class TenancyCfg(Frozen):
     loss_per_year_supported: PerTier
     loss_per_year_unsupported: PerTier
     loss_per_year_after_support: PerTier
+    death_per_year: NonNegativeFloat = 0.0  # housed citizens who die: their home and care end
+    move_away_per_year: NonNegativeFloat = 0.0  # housed citizens who move on out of the model
 
 
 class ResidentialCfg(Frozen):

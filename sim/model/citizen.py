@@ -26,6 +26,7 @@ ARRIVAL_DRAWS = (
     "rooms_needed",
     "income_group",
     "support_provider",
+    "housed_exit",
 )
 # The type of homelessness is drawn at arrival from a stream of its own too, but only when the
 # scenario has more than one type, so that a scenario with one draws exactly as before

@@ -3,7 +3,7 @@
 homeless (shelter or outside) → caseworker assesses boevne → put forward through boligsocial
 anvisning → support need assessed → dwelling offered → moves in with a housing advisor →
 bostøtte → keeps the home, or loses it and is homeless again. Other routes: botilbud, skæv bolig.
-Any homeless citizen may also leave by themselves.
+Any homeless citizen may also leave by themselves; a housed one may die or move away.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ ROUTE_OF_STAGE = {
 def life(city: CityView, c: Citizen, start: str, inside_shelter: bool = False):
     """Process: a citizen's whole path through the model, from the stage they start in."""
     if start == "housed":
-        yield from support.housed(city, c, in_support_at_start=True)
+        if not (yield from support.housed(city, c, in_support_at_start=True)):
+            return  # died or moved away
         start = "returned"
     elif start.startswith("in_"):
         yield from residential.stay(city, c, start.removeprefix("in_"), at_start=True)
@@ -39,7 +40,8 @@ def life(city: CityView, c: Citizen, start: str, inside_shelter: bool = False):
             yield from residential.stay(city, c, route)
             return
         yield from move_in.move_in(city, c, dept)
-        yield from support.housed(city, c)
+        if not (yield from support.housed(city, c)):
+            return  # died or moved away
         start, inside_shelter = "returned", False
 
 

@@ -21,7 +21,11 @@ none of this happens and a decliner is re-engaged by `reengage_share` alone, as 
 
 from __future__ import annotations
 
-from sim.engine.rng import choose
+from functools import partial
+
+import simpy
+
+from sim.engine.rng import choose, exp1
 from sim.model import move_in, subsidy
 from sim.model.citizen import Citizen
 from sim.model.tenancy import Tenancy
@@ -52,7 +56,44 @@ def assess_need(city: CityView, c: Citizen) -> None:
 
 
 def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
-    """Generator: support and tenancy after moving in; returns when the tenancy is lost."""
+    """Generator: support and tenancy after moving in; returns True when the tenancy is lost,
+    False when the citizen died or moved away while housed (`leave_home`)."""
+    may_leave(city, c)
+    try:
+        return (yield from _housed(city, c, in_support_at_start))
+    except simpy.Interrupt as left:
+        give_up_support(city, c)
+        city.rec.leave(c, left.cause)
+        return False
+
+
+def may_leave(city: CityView, c: Citizen) -> None:
+    """Time this housed spell's end by death or moving away (`tenancy.death_per_year`,
+    `move_away_per_year`): a timer with a callback, as for the homeless leaving by themselves."""
+    rate = (city.cfg.tenancy.death_per_year + city.cfg.tenancy.move_away_per_year) / 365.0
+    if rate > 0.0:
+        days = exp1(c.first("housed_exit", city.draw["housed_exit"])) / rate
+        timer = city.env.timeout(days)
+        timer.callbacks.append(partial(_leave_due, city, c, c.spell))
+
+
+def _leave_due(city: CityView, c: Citizen, spell: int, _timer) -> None:
+    """The housed spell's end by death or moving away is due: leave if still in that home."""
+    if c.spell == spell and c.stage == "housed":
+        leave_home(city, c)
+
+
+def leave_home(city: CityView, c: Citizen) -> None:
+    """A housed citizen dies or moves away: their path stops (`housed` ends their bostøtte and
+    records the exit with this reason)."""
+    cfg = city.cfg.tenancy
+    died = city.draw["housed_exit_reason"]() * (cfg.death_per_year + cfg.move_away_per_year) \
+        < cfg.death_per_year
+    c.main.interrupt("died_housed" if died else "moved_away_housed")
+
+
+def _housed(city: CityView, c: Citizen, in_support_at_start: bool):
+    """Generator: `housed` until the tenancy is lost."""
     cfg, loss = city.cfg.support, city.cfg.tenancy
     rec, tier = city.rec, c.tier
     unsupported = getattr(loss.loss_per_year_unsupported, tier)
@@ -92,7 +133,11 @@ def housed(city: CityView, c: Citizen, in_support_at_start: bool = False):
     length = city.dur.residual(mean, u) if in_support_at_start else city.dur(mean, u)
     rec.emit(c, "support_start", reason=c.provider)
     done = city.env.timeout(length)
-    kept = yield from tenancy.hold(done, getattr(loss.loss_per_year_supported, tier))
+    try:
+        kept = yield from tenancy.hold(done, getattr(loss.loss_per_year_supported, tier))
+    except simpy.Interrupt:  # died or moved away in support: the course ends with them
+        rec.emit(c, "support_end", reason="exit")
+        raise
     give_up_support(city, c)
     rec.emit(c, "support_end", reason="completed" if kept else "tenancy_lost")
     if not kept:
@@ -126,18 +171,19 @@ def motivation_work(city: CityView, c: Citizen, tenancy: Tenancy, unsupported: f
     workers = city.pools["support_workers"]
     asked = env.now
     done = env.timeout(days)
-    if units > 0.0:
-        request = workers.request(units)
-        if not request.triggered:  # no capacity free: the work waits, and the citizen with it
+    request = workers.request(units) if units > 0.0 else None
+    try:
+        if request is not None and not request.triggered:
+            # no capacity free: the work waits, and the citizen with it
             kept = yield from tenancy.hold(request | done, unsupported)
             if not (kept and request.triggered):
-                workers.cancel(request, units)  # withdrawn, or released if granted just now
                 return kept, 0.0
-    began = env.now
-    kept = yield from tenancy.hold(done, unsupported * cfg.motivation_hazard_factor)
-    if units > 0.0:
-        workers.release(units)
-    return kept, 1.0 - (began - asked) / days if days > 0.0 else 1.0
+        began = env.now
+        kept = yield from tenancy.hold(done, unsupported * cfg.motivation_hazard_factor)
+        return kept, 1.0 - (began - asked) / days if days > 0.0 else 1.0
+    finally:  # done, withdrawn, or the citizen left: units released, or the request withdrawn
+        if request is not None:
+            workers.cancel(request, units)
 
 
 def unsupported_then_after(city: CityView, c: Citizen, tenancy: Tenancy, days: float):

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from sim.analysis.metrics import SELF_EXIT_REASONS
-from sim.analysis.records import Events, durations, spell_starts
+from sim.analysis.records import Events, durations, homes, spell_starts
 from sim.analysis.waits import WAITS
 
 PARTITIONING = ds.partitioning(pa.schema([("scenario", pa.string()), ("rep", pa.int64())]),
@@ -152,8 +152,8 @@ def digest(data: ds.Dataset, scenario: str, warmup: float, horizon: float) -> Di
             waits.setdefault(label, []).append(length[seen & (begin >= warmup)])
         tier = pc.fill_null(table["need_tier"], "").to_numpy(zero_copy_only=False)
         for name in TIERS:  # a citizen's tier is fixed, so spells can be followed per tier
-            begin, length, lost = durations(ev, ev.of("housed") & (tier == name),
-                                            ev.of("tenancy_lost"), horizon)
+            home = homes(ev, ev.of("housed") & (tier == name), horizon)
+            begin, length, lost = home.start, home.end - home.start, home.observed
             spells[name].append((length[begin >= warmup], lost[begin >= warmup]))
     return Digest({link: n / reps for link, n in flows.items()} if reps else {},
                   {label: np.concatenate(parts) for label, parts in waits.items()},

@@ -149,7 +149,9 @@ def scenarios(draw) -> config.Scenario:
                        "move_in_days_mean": draw(positive),
                        "retention_visit_after_days": draw(positive),
                        "retention_visit_days": draw(positive)}
-    data["tenancy"] = {kind: {t: draw(rate) for t in tiers} for kind in BASE["tenancy"]}
+    data["tenancy"] = {kind: {t: draw(rate) for t in tiers} for kind in BASE["tenancy"]
+                       if kind.startswith("loss_")}
+    data["tenancy"] |= {"death_per_year": draw(rate), "move_away_per_year": draw(rate)}
     for route in ("botilbud", "skaev_bolig"):
         data[route] = {"places": draw(steps(days, 8)), "initial_occupancy_share": draw(share),
                        "stay_days_mean": draw(positive)}

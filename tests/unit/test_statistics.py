@@ -18,7 +18,7 @@ from sim.analysis.metrics import (
     t_interval,
     unit_of,
 )
-from sim.analysis.records import Events, durations, kaplan_meier
+from sim.analysis.records import Events, durations, homes, kaplan_meier
 from sim.model.city import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -154,6 +154,21 @@ def test_durations_pair_each_start_with_the_next_end():
     begin, length, seen = durations(ev, ev.of("s"), ev.of("e"), horizon=20.0)
     got = sorted(zip(begin.tolist(), length.tolist(), seen.tolist(), strict=True))
     assert got == [(0.0, 5.0, True), (2.0, 2.0, True), (10.0, 10.0, False)]
+
+
+def test_a_home_ends_by_loss_or_exit_but_only_a_loss_counts_against_retention():
+    """Citizen 1 loses the home after 100 days, citizen 2 dies in it after 50, citizen 3 is
+    still housed at the horizon; a homeless exit after a loss (citizen 1) ends nothing."""
+    ev = Events(events_table([(1, 0.0, "housed"), (1, 100.0, "tenancy_lost"),
+                              (1, 150.0, "exit", None, "died"),
+                              (2, 10.0, "housed"), (2, 60.0, "exit", None, "died_housed"),
+                              (3, 20.0, "housed")]))
+    home = homes(ev, ev.of("housed"), horizon=400.0)
+    got = sorted(zip(home.start.tolist(), (home.end - home.start).tolist(),
+                     home.observed.tolist(), strict=True))
+    assert got == [(0.0, 100.0, True), (10.0, 50.0, False), (20.0, 380.0, False)]
+    # at day 100 two are still followed (citizen 2 was censored on day 50): one of two lost
+    assert kaplan_meier(home.end - home.start, home.observed, 200.0) == 0.5
 
 
 def test_route_groups_a_citizen_by_the_last_assessment():
