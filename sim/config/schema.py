@@ -231,6 +231,17 @@ class AssessmentCfg(Frozen):
     assessment_days_mean: PositiveFloat
     reassessment_days_mean: PositiveFloat
     route_share: RouteShare
+    # The reform's notification rule: a shelter refers a citizen not yet referred this many
+    # days after they enter it (None: no rule), for citizens whose wait for a referral begins
+    # on or after `shelter_notification_start` (None: from the run's start)
+    shelter_notification_days: NonNegativeFloat | None = None
+    shelter_notification_start: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _notification_dated(self) -> AssessmentCfg:
+        if self.shelter_notification_start is not None and self.shelter_notification_days is None:
+            raise ValueError("shelter_notification_start needs shelter_notification_days")
+        return self
 
 
 class AllocationCfg(Frozen):
@@ -247,6 +258,14 @@ class AllocationCfg(Frozen):
     priority: Literal["homeless_first", "others_first", "shared"] = "homeless_first"
     queue_order: Literal["first_come"] = "first_come"
     support_rule: Literal["require_capacity", "waiting_list", "forecast"] = "require_capacity"
+    # Dated policies, for runs that start before the rules they model: before `agreement_start`
+    # every department gives `quota_share_before_agreement` (no shielding), and each
+    # department's running count starts again on that day; before `support_rule_start` the
+    # rule is `support_rule_before`. Unset: the rules hold from the run's start.
+    agreement_start: dt.date | None = None
+    quota_share_before_agreement: Share | None = None
+    support_rule_start: dt.date | None = None
+    support_rule_before: Literal["require_capacity", "waiting_list", "forecast"] | None = None
     # Other households the municipality houses through the same right (refugees, people
     # leaving prison or hospital, families): how many are put forward a year, and under the
     # "shared" priority the share of social lets on which they come first
@@ -254,6 +273,14 @@ class AllocationCfg(Frozen):
     others_first_share: Share = 0.0
     refusal_removal_share: Share
     removal_days: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _dated_pairs(self) -> AllocationCfg:
+        for start, before in (("agreement_start", "quota_share_before_agreement"),
+                              ("support_rule_start", "support_rule_before")):
+            if (getattr(self, start) is None) != (getattr(self, before) is None):
+                raise ValueError(f"{start} and {before} go together: give both or neither")
+        return self
 
 
 class Department(BaseModel):

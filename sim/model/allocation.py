@@ -14,13 +14,18 @@ whether that citizen may take it now (under the reform gate, only if bostøtte c
 dwelling is let ordinarily, or whether support was reserved before they were put forward. A
 citizen may refuse; under the reform a refusal may take them off the list for a while. Every
 vacancy is written to `vacancies`. The policies are named functions in `sim.model.policies`.
+
+A run that starts before the rules it models carries them as dated policies: until
+`agreement_start` every department gives `quota_share_before_agreement` (the law's share, no
+shielding), and on that day the agreement's shares come in and every running count starts
+again; until `support_rule_start` the support rule is `support_rule_before`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sim.config import DAYS_PER_YEAR, NO_SCHEME, SCHEMES
 from sim.config.steps import StepTable
@@ -81,12 +86,21 @@ class Allocation:
         self.quota_rule = QUOTA_RULES[self.cfg.quota_rule]
         self.unused_rights = UNUSED_RIGHTS[self.cfg.unused_rights]
         self.priority = PRIORITIES[self.cfg.priority]
-        self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
-        shielded = set(self.cfg.shielded_departments)
         self.departments = city.cfg.housing.departments
-        self.share = {d.department: self.cfg.shielded_quota_share if d.department in shielded
-                      else self.cfg.quota_share for d in self.departments}
+        shielded = set(self.cfg.shielded_departments)
+        self.agreement = {d.department: self.cfg.shielded_quota_share
+                          if d.department in shielded else self.cfg.quota_share
+                          for d in self.departments}
+        self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
+        self.share = self.agreement
         self.counts = {dept: QuotaCount() for dept in self.share}
+        self.dated: list[tuple[float, Callable[[], None]]] = []  # (day, the rule it brings in)
+        if self._before(self.cfg.agreement_start):
+            self.share = dict.fromkeys(self.agreement, self.cfg.quota_share_before_agreement)
+            self.dated.append((self._day(self.cfg.agreement_start), self.agreement_starts))
+        if self._before(self.cfg.support_rule_start):
+            self.support_rule = SUPPORT_RULES[self.cfg.support_rule_before]
+            self.dated.append((self._day(self.cfg.support_rule_start), self.support_rule_starts))
         self.others_waiting = 0  # other households the municipality houses, put forward
         self.subsidised: dict[tuple[str, int], int] = {}  # (scheme, year) -> dwellings used
         self.schemes = []  # (scheme, its dwellings per year, its largest monthly subsidy)
@@ -98,11 +112,34 @@ class Allocation:
         self._open: tuple[int, list] = (-1, [])  # (day, its open schemes) until one is used
         self.queue = Nominated(QUEUE_ORDERS[self.cfg.queue_order])
 
+    def _day(self, date: dt.date) -> float:
+        return float((date - self.city.start).days)
+
+    def _before(self, date: dt.date | None) -> bool:
+        """Whether the run starts before a dated rule comes in."""
+        return date is not None and self._day(date) > 0
+
+    def agreement_starts(self) -> None:
+        """The allocation agreement comes in: its shares and shielding, and a new running count
+        in every department (rights under the old rules do not carry over)."""
+        self.share = self.agreement
+        self.counts = {dept: QuotaCount() for dept in self.share}
+
+    def support_rule_starts(self) -> None:
+        self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
+
     def start(self) -> None:
+        for day, comes_in in self.dated:
+            self.city.env.process(self.on_day(day, comes_in))
         for dept in self.departments:
             self.city.env.process(self.vacancies(dept))
         if any(step.value > 0 for step in self.cfg.other_households_per_year):
             self.city.env.process(self.other_households())
+
+    def on_day(self, day: float, comes_in: Callable[[], None]):
+        """Process: a dated rule comes in on its day."""
+        yield self.city.env.timeout(day)
+        comes_in()
 
     def other_households(self):
         """Process: other households the municipality houses through boligsocial anvisning

@@ -9,6 +9,7 @@ citizen's type of homelessness (`population.types`, else `assessment.route_share
 from __future__ import annotations
 
 from sim.engine.rng import choose
+from sim.model import shelter
 from sim.model.citizen import Citizen
 from sim.model.view import CityView
 
@@ -21,6 +22,32 @@ WAITING_STAGE = {
 }
 
 
+def referral(city: CityView, c: Citizen):
+    """Generator: until the municipality learns of the citizen: outreach and other routes take
+    `referral_days_mean` on average; under the reform's notification rule a shelter the citizen
+    enters refers them within its deadline, if that comes first (`shelter.notify`)."""
+    cfg, env = city.cfg.assessment, city.env
+    outreach = env.timeout(city.dur(cfg.referral_days_mean, c.first("referral",
+                                                                    city.draw["referral"])))
+    if not notification_applies(city):
+        yield outreach
+        return
+    c.notified = env.event()
+    if c.in_shelter:
+        shelter.notify(city, c)
+    yield outreach | c.notified
+    c.notified = None
+
+
+def notification_applies(city: CityView) -> bool:
+    """Whether the shelters' notification rule applies to a referral wait that begins now."""
+    cfg = city.cfg.assessment
+    if cfg.shelter_notification_days is None:
+        return False
+    start = cfg.shelter_notification_start
+    return start is None or city.env.now >= (start - city.start).days
+
+
 def until_routed(city: CityView, c: Citizen, referred: bool = False, not_ready: bool = False):
     """Generator: referral, assessment and re-assessments; returns the route."""
     cfg = city.cfg.assessment
@@ -30,8 +57,7 @@ def until_routed(city: CityView, c: Citizen, referred: bool = False, not_ready: 
             yield env.timeout(city.dur(cfg.reassessment_days_mean, city.draw["reassessment"]()))
             rec.move(c, "awaiting_assessment")
         elif not referred:
-            u = c.first("referral", city.draw["referral"])
-            yield env.timeout(city.dur(cfg.referral_days_mean, u))
+            yield from referral(city, c)
         rec.emit(c, "referred")
         claim = caseworkers.acquire()
         c.claim = (caseworkers, claim, 1.0)

@@ -54,6 +54,7 @@ class Citizen:
     in_shelter: bool = False
     claim: tuple | None = None  # (pool, event, units): a request waiting or held while homeless
     support_claim: tuple | None = None  # (units, event): bostøtte reserved or running
+    notified: simpy.Event | None = None  # fires when a shelter notifies the municipality
     offer: simpy.Event | None = None  # fires with the department when a dwelling is accepted
     queue_order: int = 0  # place in the queue of citizens put forward
     rooms_needed: int = 1

@@ -8,6 +8,8 @@ spells between them last on average, are the citizen's type's (`population.types
 
 from __future__ import annotations
 
+from functools import partial
+
 import simpy
 from simpy.events import Initialize
 
@@ -30,6 +32,7 @@ def episodes(city: CityView, c: Citizen, inside_at_start: bool = False):
             yield bed
             c.in_shelter = True
             rec.emit(c, "shelter_enter")
+            notify(city, c)
             yield env.timeout(city.dur(stay, city.draw["shelter_stay"]()))
             c.in_shelter = False
             rec.emit(c, "shelter_leave", reason="episode_end")
@@ -39,6 +42,20 @@ def episodes(city: CityView, c: Citizen, inside_at_start: bool = False):
     except simpy.Interrupt:
         if bed is not None:
             beds.cancel(bed)  # frees the bed, or the place in the queue for one
+
+
+def notify(city: CityView, c: Citizen) -> None:
+    """The shelter notifies the municipality of a citizen waiting for a referral, at the
+    deadline of the reform's rule (`assessment.shelter_notification_days`): the citizen is
+    referred then unless outreach came first."""
+    if c.notified is not None:
+        timer = city.env.timeout(city.cfg.assessment.shelter_notification_days)
+        timer.callbacks.append(partial(_notified, c.notified))
+
+
+def _notified(event: simpy.Event, _timer) -> None:
+    if not event.triggered:
+        event.succeed()
 
 
 def start(city: CityView, c: Citizen, inside_at_start: bool = False) -> None:
