@@ -1,8 +1,10 @@
 """What became of the vacancies, from the vacancy ledger alone: how many went to homeless
 citizens and to other households through the municipal right (boligsocial anvisning), and why
 the others were let ordinarily — the quota was used up while a homeless citizen who fits and
-can pay was waiting, or the support rule stopped the offer. These are the mechanism metrics
-that explain what the allocation levers do."""
+can pay was waiting — or why the homeless queue did not take a let it was offered first (the
+support rule stopped the offer, or it was refused), whether the let then went to another
+household or was let ordinarily. These are the mechanism metrics that explain what the
+allocation levers do."""
 
 from __future__ import annotations
 

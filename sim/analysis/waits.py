@@ -26,6 +26,7 @@ WAITS = (
     ("wait_assessment_days_mean", "referred", ("assessment_start",)),
     ("wait_allocation_days_mean", "nominated", ("offer_accepted",)),
     ("wait_move_in_days_mean", "offer_accepted", ("move_in_start",)),
+    ("wait_move_in_help_days_mean", "housed", ("move_in_help",)),
     ("wait_support_days_mean", "housed", ("support_start", "support_declined")),
     ("shelter_stay_days_mean", "shelter_enter", ("shelter_leave",)),
 )

@@ -259,8 +259,8 @@ class AllocationCfg(Frozen):
     queue_order: Literal["first_come"] = "first_come"
     support_rule: Literal["require_capacity", "waiting_list", "forecast"] = "require_capacity"
     # Dated policies, for runs that start before the rules they model: before `agreement_start`
-    # every department gives `quota_share_before_agreement` (no shielding), and each
-    # department's running count starts again on that day; before `support_rule_start` the
+    # every department not shielded gives `quota_share_before_agreement`, and each department's
+    # running count starts again on that day; before `support_rule_start` the
     # rule is `support_rule_before`. Unset: the rules hold from the run's start.
     agreement_start: dt.date | None = None
     quota_share_before_agreement: Share | None = None

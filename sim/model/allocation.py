@@ -16,9 +16,10 @@ citizen may refuse; under the reform a refusal may take them off the list for a 
 vacancy is written to `vacancies`. The policies are named functions in `sim.model.policies`.
 
 A run that starts before the rules it models carries them as dated policies: until
-`agreement_start` every department gives `quota_share_before_agreement` (the law's share, no
-shielding), and on that day the agreement's shares come in and every running count starts
-again; until `support_rule_start` the support rule is `support_rule_before`.
+`agreement_start` every department not shielded gives `quota_share_before_agreement` (the
+law's share), and on that day the agreement's share comes in and every running count starts
+again (shielded departments are shielded throughout); until `support_rule_start` the support
+rule is `support_rule_before`.
 """
 
 from __future__ import annotations
@@ -88,15 +89,13 @@ class Allocation:
         self.priority = PRIORITIES[self.cfg.priority]
         self.departments = city.cfg.housing.departments
         shielded = set(self.cfg.shielded_departments)
-        self.agreement = {d.department: self.cfg.shielded_quota_share
-                          if d.department in shielded else self.cfg.quota_share
-                          for d in self.departments}
+        self.agreement = self.shares(shielded, self.cfg.quota_share)
         self.support_rule = SUPPORT_RULES[self.cfg.support_rule]
         self.share = self.agreement
         self.counts = {dept: QuotaCount() for dept in self.share}
         self.dated: list[tuple[float, Callable[[], None]]] = []  # (day, the rule it brings in)
         if self._before(self.cfg.agreement_start):
-            self.share = dict.fromkeys(self.agreement, self.cfg.quota_share_before_agreement)
+            self.share = self.shares(shielded, self.cfg.quota_share_before_agreement)
             self.dated.append((self._day(self.cfg.agreement_start), self.agreement_starts))
         if self._before(self.cfg.support_rule_start):
             self.support_rule = SUPPORT_RULES[self.cfg.support_rule_before]
@@ -112,6 +111,11 @@ class Allocation:
         self._open: tuple[int, list] = (-1, [])  # (day, its open schemes) until one is used
         self.queue = Nominated(QUEUE_ORDERS[self.cfg.queue_order])
 
+    def shares(self, shielded: set[int], share: float) -> dict[int, float]:
+        """Each department's quota share: `share`, or the shielded share where shielded."""
+        return {d.department: self.cfg.shielded_quota_share if d.department in shielded
+                else share for d in self.departments}
+
     def _day(self, date: dt.date) -> float:
         return float((date - self.city.start).days)
 
@@ -120,8 +124,8 @@ class Allocation:
         return date is not None and self._day(date) > 0
 
     def agreement_starts(self) -> None:
-        """The allocation agreement comes in: its shares and shielding, and a new running count
-        in every department (rights under the old rules do not carry over)."""
+        """The allocation agreement comes in: its share, and a new running count in every
+        department (rights under the old rules do not carry over)."""
         self.share = self.agreement
         self.counts = {dept: QuotaCount() for dept in self.share}
 
@@ -166,8 +170,9 @@ class Allocation:
 
     def let(self, dept, rooms: int) -> None:
         """One vacancy: the municipal right, if the quota allows, goes to a homeless citizen
-        or another household in the order the priority policy says; else it is let ordinarily,
-        and the vacancy says why (`reason`)."""
+        or another household in the order the priority policy says; else it is let ordinarily.
+        The vacancy says why (`reason`) it did not go to a homeless citizen who fits: the quota,
+        the support rule or refusals (also when another household took it instead)."""
         key, share = dept.department, self.share[dept.department]
         count = self.counts[key]
         self.unused_rights(count, share, self.year())
@@ -182,7 +187,10 @@ class Allocation:
             if claimant == OTHERS and self.others_waiting:
                 self.others_waiting -= 1
                 count.given += 1
-                self.city.rec.vacancy(key, share, "social_other", None, rooms, rent, NO_SCHEME)
+                # why the homeless queue, asked first, did not take it (support, refusals)
+                passed = None if reason == "nobody_fits" else reason
+                self.city.rec.vacancy(key, share, "social_other", None, rooms, rent, NO_SCHEME,
+                                      passed)
                 return
             if claimant == HOMELESS and self.queue:
                 taker, scheme, reason = self.offer(key, rooms, rent)

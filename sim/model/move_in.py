@@ -16,7 +16,7 @@ for less time, one later than the effect period (advisors busy for that long) he
 and neither does a visit to a citizen who has left: advisors' capacity matters. A time-limited
 factor rather than one for the rest of the tenancy keeps the visit from rewriting the
 after-support hazards, which carry their own sources; a long effect period approaches the other.
-With the factor at 1 (the baseline) the visit takes advisor time and changes nothing else.
+With the factor at 1 the visit takes advisor time and changes nothing else.
 """
 
 from __future__ import annotations
@@ -71,10 +71,12 @@ def retention_visit(city: CityView, c: Citizen, spell: int, tenancy: Tenancy):
     if c.spell != spell or c.stage != "housed":
         return
     effect_ends = city.env.now + cfg.retention_visit_effect_days
-    claim = advisors.acquire()
-    yield claim
+    yield advisors.acquire()
+    if c.spell != spell or c.stage != "housed":  # left while waiting for a free advisor
+        advisors.release()
+        return
     city.rec.emit(c, "retention_visit")
-    if cfg.retention_visit_hazard_factor < 1.0 and c.spell == spell and c.stage == "housed":
+    if cfg.retention_visit_hazard_factor < 1.0:
         tenancy.lower(cfg.retention_visit_hazard_factor, effect_ends)
     yield city.env.timeout(city.dur(cfg.retention_visit_days, city.draw["retention_visit"]()))
     advisors.release()

@@ -1,10 +1,13 @@
 """Bostøtte (Housing First floating support) and the tenancy it protects.
 
 Support workers carry a weighted caseload (`caseload_units_per_worker`; a citizen counts
-`caseload_weight[tier]`). Support capacity is reserved when a dwelling is accepted; if none is
-free the citizen moves in and waits for it. Some citizens decline support; motivation work
-re-engages a share of them after a while. Support lasts a duration by tier. Throughout, the
-tenancy runs a loss hazard that depends on tier and on whether support is running.
+`caseload_weight[tier]`). Support capacity is claimed when a dwelling is accepted (or, under the
+`forecast` support rule, when the citizen is put forward); where it cannot start at once the
+citizen moves in and waits for it (the `waiting_list` rule). Some citizens decline support;
+motivation work re-engages a share of them after a while. Support lasts a duration by tier.
+Throughout, the tenancy runs a loss hazard that depends on tier and on whether support is
+running. A housed citizen may die or move away (`tenancy.death_per_year`, `move_away_per_year`):
+their path stops and their claims are given up.
 
 Motivation work ("more meetings and more contact between the support worker and the citizen")
 takes staff time when `motivation_caseload_units` > 0: from the decline, a support worker's
@@ -12,11 +15,11 @@ caseload units are requested in the same first-come queue as support itself, and
 work runs, for `reengage_days_mean` (on average) or, for a citizen it will not re-engage, at most
 for the time support would have lasted. The rule: the chance of re-engaging is `reengage_share`
 times the share of that period the work actually ran — no support capacity free, no work, no
-re-engagement; a worker free halfway, half the chance (the same uniform as before decides, so
-full capacity gives the older model's chance). While it runs the unsupported loss hazard is
+re-engagement; a worker free halfway, half the chance (one uniform decides, so full capacity
+gives the chance `reengage_share`). While it runs the unsupported loss hazard is
 multiplied by `motivation_hazard_factor`. A private provider's citizen is motivated by the
-provider: no municipal units, the work always runs. With 0 units and factor 1 (the baseline)
-none of this happens and a decliner is re-engaged by `reengage_share` alone, as before.
+provider: no municipal units, the work always runs. With 0 units and factor 1 none of this
+happens and a decliner is re-engaged by `reengage_share` alone.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ WAIT_STAGES = (
     ("udredning (assessment)", "wait_assessment_days_mean", None),
     ("boligsocial anvisning (dwelling)", "wait_allocation_days_mean", None),
     ("indslusning (move-in advisor)", "wait_move_in_days_mean", None),
+    ("indslusning help after moving in", "wait_move_in_help_days_mean", None),
     ("bostøtte (support)", "wait_support_days_mean", None),
     ("botilbud place", None, "botilbud"),
     ("skæv bolig place", None, "skaev_bolig"),
@@ -219,7 +220,9 @@ def quota_audit(data: ds.Dataset, scenario: str, warmup: float) -> list[QuotaRow
     for table in per_replication(data, scenario, columns):
         reps += 1
         dept = table["department"].to_numpy()
-        is_social = pc.equal(table["allocated_to"], "social").to_numpy(zero_copy_only=False)
+        # both kinds of social let use the municipal right the quota limits
+        is_social = pc.is_in(table["allocated_to"], pa.array(["social", "social_other"])) \
+            .to_numpy(zero_copy_only=False)
         share = table["quota_share"].to_numpy()
         after = table["time_days"].to_numpy() >= warmup
         vacancies.update(dept[after].tolist())

@@ -247,8 +247,9 @@ def quota_section(vacancies: ds.Dataset | None, runs: dict[str, dict],
                      rangemode="tozero")
     fig.update_xaxes(title_text="housing department (afdeling)", type="category")
     caption = ("Quota audit per boligafdeling (housing department): the share of its vacant "
-               "dwellings let through boligsocial anvisning (social housing allocation) after "
-               "the warm-up, mean over replications, against the department's quota (black "
+               "dwellings let through boligsocial anvisning (social housing allocation), to "
+               "homeless citizens and other households alike, after the warm-up, mean over "
+               "replications, against the department's quota (black "
                "dash: at most 1 in 3 under the 2024–2027 agreement, 0 in shielded departments). "
                + _quota_verdict(audits))
     return Section("fig-quota", "Quota audit per department (kvote)", caption, fig,

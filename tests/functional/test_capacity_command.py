@@ -30,10 +30,14 @@ def assert_refused(done: subprocess.CompletedProcess, *named: str) -> None:
 @pytest.mark.slow
 def test_fewer_caseworkers_are_found_and_restored(make_scenario):
     """Eight caseworkers fewer than the reform from 2024: the assessment queue is the
-    bottleneck and the search adds caseworkers back until the wait is the reform's again."""
+    bottleneck and the search adds caseworkers back until the wait is the reform's again. (Posts
+    are filled at once here: a cut applies at once, so with recruitment times the added posts
+    would not be comparable with the reform's.)"""
+    reform = make_scenario("[staffing]\nrecruitment_days_mean = 0.0\n", name="reform",
+                           extends=REFORM)
     cut = make_scenario('[assessment]\ncaseworkers = [{from = 2023-01-01, value = 20}, '
-                        '{from = 2024-01-01, value = 17}]\n', name="cut", extends=REFORM)
-    done = capacity(cut, "--reference", REFORM, "--metric", "wait_assessment_days_mean",
+                        '{from = 2024-01-01, value = 17}]\n', name="cut", extends=reform)
+    done = capacity(cut, "--reference", reform, "--metric", "wait_assessment_days_mean",
                     "--years", "1", "--reps", "2", "--workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "bottleneck: assessment (caseworkers)" in done.stdout

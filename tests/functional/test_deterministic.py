@@ -52,6 +52,7 @@ not_ready = 0.0
 [allocation]
 offer_refusal_share = 0.0
 shielded_departments = []
+other_households_per_year = [{{ from = 2023-01-01, value = 0 }}]
 
 [housing]
 departments_csv = "one_department.csv"  # fewer vacancies than citizens put forward: a queue forms
@@ -69,6 +70,10 @@ decline_share = 0.0
 [move_in]
 housing_advisors = {AMPLE}
 move_in_days_mean = {MOVE_IN}
+
+[tenancy]
+death_per_year = 0.0
+move_away_per_year = 0.0
 
 [tenancy.loss_per_year_supported]
 low = 0.0
@@ -113,7 +118,9 @@ def run(tmp_path_factory, replication) -> Run:
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
     path.write_text(f'extends = "{baseline.as_posix()}"\nname = "deterministic"\n'
                     + DETERMINISTIC, encoding="utf-8")
-    cfg = config.load(path)
+    data = config.load(path).model_dump(by_alias=True)
+    data["population"]["types"] = None  # one type: the values above for everyone
+    cfg = config.Scenario.model_validate(data)
     tables = replication(cfg, YEARS, seed=3)
     events: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     reasons: dict[int, str] = {}

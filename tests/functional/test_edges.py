@@ -57,10 +57,13 @@ def test_capacity_without_limit_gives_no_waits(make_scenario):
 
 
 NO_HOUSING = """
-[population]
+[population.types.short]
+self_exit_per_year = 0.0
+[population.types.long]
 self_exit_per_year = 0.0
 [allocation]
 quota_share = 0.0
+quota_share_before_agreement = 0.0
 """
 
 
@@ -102,8 +105,8 @@ def test_a_scenario_with_a_steady_state_gets_no_warning(tmp_path, capsys):
 
 ZERO = {
     "caseworkers": ("[assessment]", "caseworkers", "wait_assessment_days_mean"),
-    "housing_advisors": ("[move_in]", "housing_advisors", "wait_move_in_days_mean"),
-    "support_workers": ("[support]", "support_workers", "wait_allocation_days_mean"),
+    "housing_advisors": ("[move_in]", "housing_advisors", "wait_move_in_help_days_mean"),
+    "support_workers": ("[support]", "support_workers", None),  # private providers still support
     "department_heads": ("[support]", "department_heads", None),
     "shelter_beds": ("[shelter]", "beds", "shelter_stay_days_mean"),
     "botilbud_places": ("[botilbud]", "places", "wait_botilbud_days_mean"),
@@ -127,5 +130,8 @@ def test_zero_of_any_staff_group_or_place(make_scenario, group):
         assert math.isnan(metrics[undefined]), (group, undefined)
     for metric in ("homeless_at_end", "homeless_mean", "cost_total_dkk", "housed_total"):
         assert math.isfinite(metrics[metric]), (group, metric)
-    if group in ("housing_advisors", "support_workers"):
-        assert metrics["housed_total"] == 0.0  # nobody can move in (or be let a dwelling)
+    if group == "housing_advisors":  # citizens move in; the advisor's help never comes
+        assert metrics["housed_total"] > 0.0
+    if group == "support_workers":  # only citizens with a private provider are put forward
+        events = tables["events"].to_pylist()
+        assert {e["reason"] for e in events if e["event"] == "support_start"} == {"private"}

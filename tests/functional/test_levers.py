@@ -28,8 +28,9 @@ SHIPPED = ("quota_share", "shielding", "exit_dwellings", "state_subsidy_dwelling
 
 # The small city of the golden trace (30 homeless at the start), made to wait for support: one
 # support worker under the support gate, caseworkers to spare and no quota to speak of. Ten
-# more support workers must house more citizens; shelter beds never decide who is housed or
-# when, so twenty more of them cannot move the outcomes.
+# more support workers must house more citizens; without the shelters' notification rule
+# (it starts after the run) shelter beds never decide who is housed or when, so sixty more of
+# them (more than the city's shelter users) cannot move the outcomes.
 CITY = f"""
 extends = "{GOLDEN.as_posix()}"
 name = "tiny_city"
@@ -37,12 +38,15 @@ description = "the golden city waiting for support"
 
 [assessment]
 caseworkers = [{{ from = 2023-01-01, value = 6 }}]
+shelter_notification_start = 2030-01-01
 
 [support]
 support_workers = [{{ from = 2023-01-01, value = 1 }}]
 
 [allocation]
 quota_share = 1.0
+quota_share_before_agreement = 1.0
+support_rule = "require_capacity"
 """
 TINY = """
 description = "the tiny city's levers"
@@ -58,7 +62,7 @@ mechanism = ["utilisation_support_workers", "vacancies_lost_to_support"]
 [[levers]]
 name = "shelter_beds"
 path = "shelter.beds"
-step = 20
+step = 60
 unit = "beds"
 mechanism = "utilisation_shelter_beds"
 
@@ -152,7 +156,8 @@ def test_a_lever_with_a_known_effect_shows_it_and_one_that_cannot_matter_does_no
     table = tiny_run.levers
     more_staff = effect(table, "support_workers", "housed_total")
     assert more_staff["ci_low"] > 0, more_staff  # the support gate opens
-    assert effect(table, "support_workers", "utilisation_support_workers")["ci_high"] < 0
+    # fewer lets lost to the support gate: the mechanism behind it
+    assert effect(table, "support_workers", "vacancies_lost_to_support")["ci_high"] < 0
     for metric in ("housed_total", "homeless_mean", "homeless_to_home_days_median"):
         beds = effect(table, "shelter_beds", metric)
         assert beds["ci_low"] <= 0 <= beds["ci_high"], beds

@@ -21,7 +21,7 @@ METRICS = ("housed_per_month",)
 def precise_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("precise") / "r"
     code = cli.main(["run", str(ROOT / "scenarios" / "reform_2024.toml"), "--years", "0.5",
-                     "--reps", "2", "--precision", "0.03",
+                     "--reps", "2", "--precision", "0.05",
                      "--precision-metrics", "housed_per_month",
                      "--batch", "1", "--max-reps", "40", "--workers", "1", "--quiet",
                      "--out", str(out)])
@@ -45,8 +45,8 @@ def per_rep_metrics(out: Path) -> list[dict[str, float]]:
 def test_precision_stops_when_met_and_not_before(precise_run):
     reps = per_rep_metrics(precise_run)
     assert 3 <= len(reps) < 40  # it needed more than the minimum, and stopped before the cap
-    assert precise_enough({"s": reps}, METRICS, 0.03)
-    assert not precise_enough({"s": reps[:-1]}, METRICS, 0.03)
+    assert precise_enough({"s": reps}, METRICS, 0.05)
+    assert not precise_enough({"s": reps[:-1]}, METRICS, 0.05)
     summary = pq.read_table(precise_run / "summary.parquet").to_pylist()
     row = next(r for r in summary if r["metric"] == "housed_per_month")
     assert row["reps"] == len(reps)

@@ -1,6 +1,8 @@
 """The running quota of boligsocial anvisning: after a department's n-th vacancy its social
-allocations are at most floor(n × quota_share), at every prefix, and shielded departments get
-none."""
+allocations (to homeless citizens and other households alike) are at most floor(n ×
+quota_share), at every prefix, and shielded departments get none. The shipped scenarios start
+in 2023 under the law's every fourth vacancy; on the agreement's day (1 January 2024) its share
+comes in and every department's count starts again."""
 
 from __future__ import annotations
 
@@ -54,8 +56,11 @@ awaiting_skaev_bolig = 0.0
 """
 
 
+AGREEMENT_DAY = 365.0  # 2024-01-01 in runs that start on 2023-01-01
+
+
 def prefixes(vacancies) -> dict[int, list[tuple[int, int, float]]]:
-    """Per department, in time order: (n vacancies so far, social so far, quota_share)."""
+    """Per department, in time order: (n vacancies so far, social lets so far, quota_share)."""
     order = pc.sort_indices(vacancies, [("time_days", "ascending")])  # stable: ties keep order
     rows = vacancies.take(order).to_pylist()
     seen: dict[int, int] = defaultdict(int)
@@ -64,9 +69,16 @@ def prefixes(vacancies) -> dict[int, list[tuple[int, int, float]]]:
     for row in rows:
         dept = row["department"]
         seen[dept] += 1
-        social[dept] += row["allocated_to"] == "social"
+        social[dept] += row["allocated_to"] in ("social", "social_other")
         out[dept].append((seen[dept], social[dept], row["quota_share"]))
     return out
+
+
+def periods(vacancies) -> list:
+    """The vacancies before the agreement's day, and from it on: each with its own count."""
+    time = vacancies.column("time_days")
+    return [vacancies.filter(pc.less(time, AGREEMENT_DAY)),
+            vacancies.filter(pc.greater_equal(time, AGREEMENT_DAY))]
 
 
 def bound(n: int, share: float) -> int:
@@ -74,11 +86,16 @@ def bound(n: int, share: float) -> int:
 
 
 def check_quota(vacancies) -> int:
-    """Assert the running quota; return how many prefixes sit exactly at a bound above 0."""
+    """Assert the running quota in each period; return how many prefixes sit exactly at a
+    bound above 0."""
+    return sum(check_period(period) for period in periods(vacancies))
+
+
+def check_period(vacancies) -> int:
     at_bound = 0
     for dept, steps in prefixes(vacancies).items():
         shares = {share for _, _, share in steps}
-        assert len(shares) == 1, (dept, shares)  # a department keeps its quota
+        assert len(shares) == 1, (dept, shares)  # a department keeps its quota in a period
         for n, social, share in steps:
             assert social <= bound(n, share), (dept, n, social, share)
             if share == 0.0:
@@ -100,8 +117,13 @@ def binding_cfg(tmp_path_factory):
 def test_quota_holds_in_shipped_scenarios(replication, name):
     vacancies = replication(name, YEARS)["vacancies"]
     check_quota(vacancies)
-    social = pc.sum(pc.equal(vacancies.column("allocated_to"), "social")).as_py()
-    assert social > 0  # the check covered real allocations
+    before, after = periods(vacancies)
+    assert set(before.column("quota_share").to_pylist()) == {0.0, 0.25}  # the law's
+    assert set(after.column("quota_share").to_pylist()) == {0.0, 1 / 3}  # the agreement's
+    for period in (before, after):  # the check covered real allocations of both kinds
+        lets = period.column("allocated_to")
+        assert pc.sum(pc.equal(lets, "social")).as_py() > 0
+        assert pc.sum(pc.equal(lets, "social_other")).as_py() > 0
 
 
 def test_shielded_departments_get_no_social_allocation(replication):
@@ -123,10 +145,10 @@ def test_quota_binds_and_holds_at_a_quarter(replication, binding_cfg):
 def test_queue_takes_every_quarter_vacancy_when_nothing_else_binds(replication, binding_cfg):
     """With the queue never empty, each unshielded department's social count equals the bound
     after every vacancy: the quota is used in full, not just respected."""
-    vacancies = replication(binding_cfg, YEARS)["vacancies"]
-    for dept, steps in prefixes(vacancies).items():
-        for n, social, share in steps:
-            assert social == bound(n, share), (dept, n, social)
+    for period in periods(replication(binding_cfg, YEARS)["vacancies"]):
+        for dept, steps in prefixes(period).items():
+            for n, social, share in steps:
+                assert social == bound(n, share), (dept, n, social)
 
 
 def test_social_vacancies_name_the_citizen_who_accepted(replication):

@@ -1,5 +1,8 @@
 """Property: for any set of departments and quota shares, the running quota holds at every
-prefix of every department's vacancies, and shielded departments get no social allocation."""
+prefix of every department's vacancies, and shielded departments get no social allocation;
+with an allocation agreement that starts during the run, the law's share holds in the
+departments not shielded before it and every department's running count starts again on its
+day."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sim.model.city import run_replication
 
 BASE = config.load(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml")
 AMPLE = [{"from": dt.date(2023, 1, 1), "value": 10000}]
+START, END = dt.date(2023, 1, 1), dt.date(2023, 9, 30)
 
 
 @st.composite
@@ -42,7 +46,7 @@ def markets(draw) -> Scenario:
     ids = [d["department"] for d in depts]
     data = BASE.model_dump(by_alias=True)
     data["name"] = "market"
-    data["run"].update(warmup_days=0.0, end_date=dt.date(2023, 9, 30))
+    data["run"].update(warmup_days=0.0, start_date=START, end_date=END)
     data["population"].update(initial_homeless=400, self_exit_per_year=0.0)
     data["housing"]["departments"] = depts
     data["allocation"].update(
@@ -53,7 +57,11 @@ def markets(draw) -> Scenario:
         others_first_share=draw(st.floats(0.0, 1.0)),
         other_households_per_year=[{"from": dt.date(2023, 1, 1),
                                     "value": draw(st.floats(0.0, 3000.0))}],
+        agreement_start=draw(st.none() | st.dates(START, END)),
+        support_rule_start=None, support_rule_before=None,
     )
+    data["allocation"]["quota_share_before_agreement"] = \
+        None if data["allocation"]["agreement_start"] is None else draw(st.floats(0.0, 1.0))
     data["move_in"]["housing_advisors"] = AMPLE
     return Scenario.model_validate(data)
 
@@ -62,17 +70,24 @@ def markets(draw) -> Scenario:
 @given(cfg=markets(), seed=st.integers(0, 2**32 - 1))
 def test_running_quota_holds_for_any_market(cfg: Scenario, seed: int):
     vacancies = run_replication(cfg, seed, 0)["vacancies"].to_pylist()
-    shielded = set(cfg.allocation.shielded_departments)
+    rules = cfg.allocation
+    shielded = set(rules.shielded_departments)
+    agreement = 0.0 if rules.agreement_start is None else (rules.agreement_start - START).days
     seen: dict[int, int] = {}
     social: dict[int, int] = {}
+    restarted = agreement <= 0.0
     for row in sorted(vacancies, key=lambda r: r["time_days"]):  # stable: ties keep order
+        if not restarted and row["time_days"] >= agreement:
+            seen, social, restarted = {}, {}, True
         dept = row["department"]
         seen[dept] = seen.get(dept, 0) + 1
         # the right is shared: lets to other households count against the quota too
         social[dept] = social.get(dept, 0) + row["allocated_to"].startswith("social")
         share = row["quota_share"]
-        expected = cfg.allocation.shielded_quota_share if dept in shielded \
-            else cfg.allocation.quota_share
+        if dept in shielded:
+            expected = rules.shielded_quota_share
+        else:
+            expected = rules.quota_share if restarted else rules.quota_share_before_agreement
         assert share == expected
         assert social[dept] <= math.floor(seen[dept] * share + 1e-9), (dept, seen[dept])
         if dept in shielded:

@@ -26,6 +26,7 @@ from sim.model.population import new_citizen
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "golden.toml"
+SMALL = ROOT / "tests" / "unit" / "data" / "small.toml"
 ROUTES = ("own_home", "botilbud", "skaev_bolig", "not_ready")
 TIERS = ("low", "medium", "high")
 SELF_EXIT = {"moved_away", "died", "housed_alone"}
@@ -47,10 +48,15 @@ def kinds_of(town) -> dict[int, str]:
             for row in town.rec.tables()["events"].to_pylist() if row["event"] == "arrive"}
 
 
-def with_types(cfg: Scenario, kinds: dict) -> Scenario:
+def with_types(cfg: Scenario, kinds: dict | None) -> Scenario:
     data = cfg.model_dump(by_alias=True)
     data["population"]["types"] = kinds
     return Scenario.model_validate(data)
+
+
+def golden_one_type() -> Scenario:
+    """The golden scenario (every mechanism at work) without its types of homelessness."""
+    return with_types(config.load(GOLDEN), None)
 
 
 # --- one type: today's model -----------------------------------------------------------------
@@ -71,7 +77,7 @@ def test_without_types_every_citizen_is_of_one_type_with_the_scenarios_values_an
 
 
 def test_one_type_with_the_scenarios_values_gives_the_same_tables_as_none():
-    cfg = config.load(GOLDEN)
+    cfg = golden_one_type()
     one = with_types(cfg, {"everyone": {"inflow_share": 1.0}})
     plain, typed = run_replication(cfg, 5, 0), run_replication(one, 5, 0)
     for name in ("snapshots", "vacancies"):
@@ -228,7 +234,7 @@ def test_metrics_come_by_type_and_the_types_add_up(typed_run):
 
 
 def test_one_type_adds_no_type_variants():
-    cfg = config.load(GOLDEN)
+    cfg = golden_one_type()
     m = rep_metrics(run_replication(cfg, 8, 0), cfg)
     assert not [name for name in m if "__homeless_type_" in name]
     assert "left_by_themselves__need_tier_high" in m
@@ -237,8 +243,8 @@ def test_one_type_adds_no_type_variants():
 # --- the scenario file -----------------------------------------------------------------------
 
 
-def test_the_shipped_types_scenario_has_three_types_whose_shares_sum_to_one():
-    cfg = config.load(ROOT / "scenarios" / "types.toml")
+def test_the_baseline_has_three_types_whose_shares_sum_to_one():
+    cfg = config.load(ROOT / "scenarios" / "baseline.toml")
     resolved = cfg.homeless_types
     assert list(resolved.kinds) == ["transitional", "episodic", "chronic"]
     assert math.isclose(sum(vars(resolved.inflow_shares).values()), 1.0)
@@ -258,5 +264,5 @@ def test_the_shipped_types_scenario_has_three_types_whose_shares_sum_to_one():
 ])
 def test_bad_types_are_refused(make_scenario, body, key):
     with pytest.raises(ScenarioError) as info:
-        config.load(make_scenario(body))
+        config.load(make_scenario(body, extends=SMALL))
     assert info.value.key.startswith(key), info.value

@@ -106,6 +106,18 @@ def test_a_late_visit_acts_for_what_is_left_of_its_period(small_city):
     assert too_late == pytest.approx(HOUSED + 200.0)
 
 
+def test_no_visit_to_a_citizen_who_left_while_it_waited(small_city):
+    """Advisors gone from day 50 to 200; the home is lost on day 150 (budget 0.13): the visit due
+    on day 80 gets its advisor on day 200, finds nobody and hands the advisor back at once."""
+    town = small_city(**hazards(supported=H, unsupported=H, after=H),
+                      move_in={"housing_advisors": steps((0, 1), (50, 0), (200, 1))})
+    c = houses(town, tenancy_budget=0.13)
+    town.run(201.0)
+    assert lost_at(town, c) == pytest.approx(150.0)
+    assert visits(town, c) == []
+    assert town.pool("housing_advisors").busy == 0.0
+
+
 def test_more_advisors_keep_homes_longer(small_city):
     """One advisor, busy with a first citizen's move-in (days 0-20) and 60-day visit (days
     80-140): a second citizen waits for the move-in and for the visit; with two advisors both
