@@ -192,13 +192,17 @@ def section_view(section: Section, prefix: str) -> html.Section:
 def whatif_view(base: Run, chosen: Run) -> list:
     """The variant beside its starting scenario: every report section, from the cache."""
     per_rep = {run.cfg.name: run.metrics() for run in (base, chosen)}
-    runs = {run.cfg.name: run.cfg.model_dump(mode="json")["run"] for run in (base, chosen)}
+    configs = {run.cfg.name: run.cfg.model_dump(mode="json", by_alias=True)
+               for run in (base, chosen)}
+    runs = {name: config["run"] for name, config in configs.items()}
+    expected = {name: config["budget"].get("extra_housed_per_month")
+                for name, config in configs.items()}
     folders = [base.folder, chosen.folder]
     summary = metrics.summary_table(per_rep).to_pylist()
     paired = metrics.compare_table(per_rep).to_pylist()
     tables = {name: report_data.open_table(folders, name)
               for name in ("events", "snapshots", "vacancies")}
-    sections = report.view_sections(runs, summary, paired, tables)
+    sections = report.view_sections(runs, summary, paired, tables, expected)
     note = html.P(f"{VARIANT} = {base.cfg.name} with the settings on the left; {chosen.reps} "
                   f"replications each, with the same seed and citizens. Cache: "
                   f"{chosen.folder.name}", id="shown-note", className="note")

@@ -448,6 +448,9 @@ class BudgetCfg(Frozen):
     reform_per_year_dkk: Steps
     carryover_2022_23_dkk: NonNegativeFloat
     carryover_2023_24_dkk: NonNegativeFloat
+    # the seed's expectation of the reform: extra citizens into own housing a month, drawn
+    # beside the model's paired extra per month (None: not drawn)
+    extra_housed_per_month: Steps | None = None
 
 
 class Scenario(Frozen):

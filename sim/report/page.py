@@ -127,18 +127,22 @@ def sections(folder: Path) -> list[Section]:
     """Every section whose data exists in the result folder, in reading order."""
     manifest = read_manifest(folder)
     runs = {s["name"]: s["config"]["run"] for s in manifest["scenarios"]}
+    expected = {s["name"]: s["config"]["budget"].get("extra_housed_per_month")
+                for s in manifest["scenarios"]}
     summary = pq.read_table(folder / "summary.parquet").to_pylist()
     paired = pq.read_table(folder / "compare.parquet").to_pylist() \
         if (folder / "compare.parquet").is_file() else []
     tables = {name: report_data.open_table([folder], name)
               for name in ("events", "snapshots", "vacancies")}
-    return view_sections(runs, summary, paired, tables)
+    return view_sections(runs, summary, paired, tables, expected)
 
 
 def view_sections(runs: dict[str, dict], summary: list[dict], paired: list[dict],
-                  tables: dict[str, ds.Dataset | None]) -> list[Section]:
+                  tables: dict[str, ds.Dataset | None],
+                  expected: dict[str, list] | None = None) -> list[Section]:
     """The sections for scenarios' runs, summary rows, paired differences and record tables
-    (shared by the report, the PNG export and the live app)."""
+    (shared by the report, the PNG export and the live app); `expected` is each scenario's
+    `budget.extra_housed_per_month`, the seed's expectation."""
     names = list(runs)
     colours, lines = colours_for(names), lines_for(names)
     found: list[Section | None] = [headline(summary, paired, names, colours)]
@@ -147,7 +151,7 @@ def view_sections(runs: dict[str, dict], summary: list[dict], paired: list[dict]
         found.append(counts_section(snaps, runs, lines))
     digests = figures.digests(tables.get("events"), runs)
     if tables.get("events"):
-        found.append(housed_section(read_housed(tables["events"]), runs, lines))
+        found.append(housed_section(read_housed(tables["events"]), runs, lines, expected))
     found += figures.sankey_sections(digests, runs, colours)
     found.append(figures.waits_section(digests, colours))
     if snaps is not None:
@@ -431,28 +435,69 @@ def staff_section(snaps: pa.Table, runs: dict[str, dict],
                    styled(fig, 620))
 
 
-def housed_section(housed: pa.Table, runs: dict[str, dict],
-                   lines: dict[str, dict]) -> Section | None:
-    """Citizens housed in their own home per calendar month, per scenario."""
-    fig = go.Figure()
-    for name, run in runs.items():
-        months = full_months(run)
-        per_rep = replications(housed, name)
-        if not per_rep or not len(months):
-            continue
-        matrix = np.array([monthly_housed(r["time_days"].to_numpy(), run, months)
-                           for r in per_rep], dtype=float)
-        add_band(fig, months.astype("datetime64[D]"), matrix, name, lines[name], True)
-    if not fig.data:
+def housed_section(housed: pa.Table, runs: dict[str, dict], lines: dict[str, dict],
+                   expected: dict[str, list] | None = None) -> Section | None:
+    """Citizens housed in their own home per calendar month, per scenario; with two or more
+    scenarios, below it each one's extra per month over the first, paired by replication,
+    beside the seed's expectation (`budget.extra_housed_per_month`)."""
+    counts = {name: monthly_by_rep(housed, name, run) for name, run in runs.items()}
+    counts = {name: per_rep for name, per_rep in counts.items() if per_rep}
+    if not counts:
         return None
-    fig.update_yaxes(title_text="citizens housed per month", rangemode="tozero")
-    fig.update_xaxes(title_text="month", dtick="M6", tickformat="%b %Y")
-    shade_warmup(fig, next(iter(runs.values())))
+    paired = len(counts) > 1
+    fig = make_subplots(rows=1 + paired, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for name, per_rep in counts.items():
+        months = full_months(runs[name]).astype("datetime64[D]")
+        add_band(fig, months, np.array(list(per_rep.values())), name, lines[name], True, 1, 1)
+    first, *others = counts
+    for name in others if paired else ():
+        reps = sorted(set(counts[name]) & set(counts[first]))  # pairs by replication number
+        extra = np.array([counts[name][r] - counts[first][r] for r in reps])
+        months = full_months(runs[name]).astype("datetime64[D]")
+        add_band(fig, months, extra, name, lines[name], False, 2, 1)
+        seed = (expected or {}).get(name)
+        if seed:
+            fig.add_trace(go.Scatter(x=months, y=steps_by_month(seed, months), mode="lines",
+                                     name="the seed's expectation", line={
+                                         "color": "#000", "dash": "dash", "width": 1.5,
+                                         "shape": "hv"}), row=2, col=1)
+    fig.update_yaxes(title_text="citizens housed per month", rangemode="tozero", row=1)
+    if paired:
+        fig.update_yaxes(title_text="extra per month", row=2)
+    fig.update_xaxes(dtick="M6", tickformat="%b %Y")
+    fig.update_xaxes(title_text="month", row=1 + paired)
+    shade_warmup(fig, runs[first], subplots=paired)
     caption = ("How many citizens moved into their own home through boligsocial anvisning "
                "(social housing allocation) in each calendar month. Line: mean over "
                "replications; band: the middle 95&nbsp;% of replications. Months only partly "
                "inside the run are left out; grey: warm-up.")
-    return Section("fig-housed-per-month", "Housed per month", caption, styled(fig, 420))
+    if paired:
+        caption += (f" Below: each scenario's extra housed per month over {html.escape(first)}, "
+                    "replication by replication with the same citizens (common random "
+                    "numbers); dashed: what the seed expects of the budget 2024 staff (about "
+                    "10 extra a month in 2024, 40 a year in 2025–2027; "
+                    "<code>budget.extra_housed_per_month</code>).")
+    return Section("fig-housed-per-month", "Housed per month", caption,
+                   styled(fig, 640 if paired else 420))
+
+
+def monthly_by_rep(housed: pa.Table, scenario: str, run: dict) -> dict[int, np.ndarray]:
+    """Replication number → housed in each whole calendar month of the run."""
+    months = full_months(run)
+    if not len(months):
+        return {}
+    rows = housed.filter(pc.equal(housed["scenario"], scenario))
+    return {rep: monthly_housed(rows.filter(pc.equal(rows["rep"], rep))["time_days"].to_numpy(),
+                                run, months).astype(float)
+            for rep in sorted(pc.unique(rows["rep"]).to_pylist())}
+
+
+def steps_by_month(steps: list[dict], months: np.ndarray) -> np.ndarray:
+    """A dated-steps value ({"from": date, "value": v}, as a scenario's JSON holds it) in force
+    on the first day of each month."""
+    starts = np.array([np.datetime64(step["from"], "D") for step in steps])
+    values = np.array([float(step["value"]) for step in steps])
+    return values[np.clip(np.searchsorted(starts, months, side="right") - 1, 0, None)]
 
 
 def forest_trace(name: str, colour: str, pct: np.ndarray, labels: list[str],
