@@ -8,6 +8,8 @@ citizen's type of homelessness (`population.types`, else `assessment.route_share
 
 from __future__ import annotations
 
+from functools import partial
+
 from sim.engine.rng import choose
 from sim.model import shelter
 from sim.model.citizen import Citizen
@@ -32,10 +34,12 @@ def referral(city: CityView, c: Citizen):
     if not notification_applies(city):
         yield outreach
         return
+    # one event that whichever comes first fires: cheaper than waiting on a condition of two
     c.notified = env.event()
+    outreach.callbacks.append(partial(shelter.refer, c.notified))
     if c.in_shelter:
         shelter.notify(city, c)
-    yield outreach | c.notified
+    yield c.notified
     c.notified = None
 
 

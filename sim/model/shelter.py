@@ -50,12 +50,13 @@ def notify(city: CityView, c: Citizen) -> None:
     referred then unless outreach came first."""
     if c.notified is not None:
         timer = city.env.timeout(city.cfg.assessment.shelter_notification_days)
-        timer.callbacks.append(partial(_notified, c.notified))
+        timer.callbacks.append(partial(refer, c.notified))
 
 
-def _notified(event: simpy.Event, _timer) -> None:
-    if not event.triggered:
-        event.succeed()
+def refer(referred: simpy.Event, _timer) -> None:
+    """A timer's callback: the citizen is referred now, unless they were already."""
+    if not referred.triggered:
+        referred.succeed()
 
 
 def start(city: CityView, c: Citizen, inside_at_start: bool = False) -> None:
