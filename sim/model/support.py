@@ -168,25 +168,39 @@ def motivation(city: CityView, c: Citizen, tenancy: Tenancy, unsupported: float,
 def motivation_work(city: CityView, c: Citizen, tenancy: Tenancy, unsupported: float,
                     days: float):
     """Generator: `days` of living without support while motivation work is asked for, waited
-    for and done. Returns (kept the home, share of the days the work ran)."""
-    cfg, env = city.cfg.support, city.env
+    for and done. Returns (kept the home, share of the days the work ran). However it ends —
+    done, withdrawn, or the citizen died or moved away (an interrupt) — the units are released
+    or the request withdrawn."""
+    cfg = city.cfg.support
     units = cfg.motivation_caseload_units if c.provider == "municipal" else 0.0
     workers = city.pools["support_workers"]
-    asked = env.now
-    done = env.timeout(days)
     request = workers.request(units) if units > 0.0 else None
     try:
-        if request is not None and not request.triggered:
-            # no capacity free: the work waits, and the citizen with it
-            kept = yield from tenancy.hold(request | done, unsupported)
-            if not (kept and request.triggered):
-                return kept, 0.0
-        began = env.now
-        kept = yield from tenancy.hold(done, unsupported * cfg.motivation_hazard_factor)
-        return kept, 1.0 - (began - asked) / days if days > 0.0 else 1.0
-    finally:  # done, withdrawn, or the citizen left: units released, or the request withdrawn
+        kept, ran = yield from _motivation_runs(city, tenancy, unsupported, days, request)
+    except simpy.Interrupt:
         if request is not None:
             workers.cancel(request, units)
+        raise
+    if request is not None:
+        workers.cancel(request, units)
+    return kept, ran
+
+
+def _motivation_runs(city: CityView, tenancy: Tenancy, unsupported: float, days: float,
+                     request):
+    """Generator: wait for the work's units (if asked for), then the work; returns (kept the
+    home, share of the days the work ran)."""
+    env, factor = city.env, city.cfg.support.motivation_hazard_factor
+    asked = env.now
+    done = env.timeout(days)
+    if request is not None and not request.triggered:
+        # no capacity free: the work waits, and the citizen with it
+        kept = yield from tenancy.hold(request | done, unsupported)
+        if not (kept and request.triggered):
+            return kept, 0.0
+    began = env.now
+    kept = yield from tenancy.hold(done, unsupported * factor)
+    return kept, 1.0 - (began - asked) / days if days > 0.0 else 1.0
 
 
 def unsupported_then_after(city: CityView, c: Citizen, tenancy: Tenancy, days: float):
