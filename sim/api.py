@@ -30,6 +30,7 @@ from sim.config import Scenario, ScenarioError
 from sim.config import levers as lever_files
 from sim.config.files import shipped_names
 from sim.experiments import levers as lever_runs
+from sim.experiments import posterior as posterior_sets
 from sim.experiments.executors import default_workers
 from sim.experiments.runner import Precision, run_all, run_until_precise
 from sim.output import results
@@ -88,26 +89,43 @@ def _where(item: ScenarioLike) -> str | Path:
 def run(scenarios: ScenarioLike | Sequence[ScenarioLike], *, reps: int = DEFAULT_REPS,
         seed: int = DEFAULT_SEED, years: float | None = None, out: str | Path | None = None,
         workers: int | None = None, progress: bool = False,
-        precision: Precision | None = None) -> Results:
+        precision: Precision | None = None, posterior: str | Path | None = None,
+        draws: int | None = None) -> Results:
     """Replications 0…reps-1 of every scenario with common random numbers (the same seed and
     replication numbers for each) into `out` (default results/<timestamp>/, which must be new
-    or empty): record tables, summary, manifest and report, as `housing-sim run` writes them."""
+    or empty): record tables, summary, manifest and report, as `housing-sim run` writes them.
+    With `posterior` (a calibration folder), replication k runs with the k-th of `draws`
+    parameter sets resampled from it (default one per replication)."""
     if isinstance(scenarios, str | Path | Scenario):
         scenarios = [scenarios]
     return _execute(load_scenarios(scenarios, years), False, reps, seed, out, workers, progress,
-                    precision)
+                    precision, _drawn(posterior, draws, reps, precision, seed))
 
 
 def compare(base: ScenarioLike, *others: ScenarioLike, reps: int = DEFAULT_REPS,
             seed: int = DEFAULT_SEED, years: float | None = None, out: str | Path | None = None,
             workers: int | None = None, progress: bool = False,
-            precision: Precision | None = None) -> Results:
+            precision: Precision | None = None, posterior: str | Path | None = None,
+            draws: int | None = None) -> Results:
     """As `run`, plus the paired difference of each other scenario to `base`, replication by
-    replication (compare.parquet), as `housing-sim compare` writes it."""
+    replication (compare.parquet), as `housing-sim compare` writes it; with a posterior both
+    scenarios use the same draw in the same replication, so the difference stays paired."""
     scenarios = load_scenarios([base, *others], years)
     if not others:
         raise BadInput("compare: needs at least two scenarios (the first is the reference)")
-    return _execute(scenarios, True, reps, seed, out, workers, progress, precision)
+    return _execute(scenarios, True, reps, seed, out, workers, progress, precision,
+                    _drawn(posterior, draws, reps, precision, seed))
+
+
+def _drawn(folder: str | Path | None, draws: int | None, reps: int,
+           precision: Precision | None, seed: int) -> posterior_sets.Posterior | None:
+    """The posterior's draws for a run: one per replication unless `draws` says fewer."""
+    if folder is None:
+        if draws is not None:
+            raise BadInput("--draws: needs --posterior")
+        return None
+    most = precision.max_reps if precision is not None else reps
+    return posterior_sets.load(folder).drawn(draws or most, seed)
 
 
 def levers(file: str | Path = lever_runs.DEFAULT_FILE, *, reps: int = lever_runs.REPS,
@@ -129,7 +147,8 @@ def levers(file: str | Path = lever_runs.DEFAULT_FILE, *, reps: int = lever_runs
 
 def _execute(scenarios: list[Scenario], paired: bool, reps: int, seed: int,
              out: str | Path | None, workers: int | None, progress: bool,
-             precision: Precision | None) -> Results:
+             precision: Precision | None,
+             posterior: posterior_sets.Posterior | None = None) -> Results:
     """Run (on `workers` processes, default all cores), then write summary, series, comparison,
     manifest and, unless interrupted, the report."""
     out = Path(out) if out is not None else Path("results") / dt.datetime.now().strftime(
@@ -140,9 +159,10 @@ def _execute(scenarios: list[Scenario], paired: bool, reps: int, seed: int,
     workers = workers or default_workers()
     precise = None
     if precision is None:
-        outcome = run_all(scenarios, reps, seed, out, workers, progress)
+        outcome = run_all(scenarios, reps, seed, out, workers, progress, posterior=posterior)
     else:
-        outcome = run_until_precise(scenarios, reps, seed, out, workers, progress, precision)
+        outcome = run_until_precise(scenarios, reps, seed, out, workers, progress, precision,
+                                    posterior)
         reps = len(next(iter(outcome.metrics.values())))
         precise = metrics.precise_enough(outcome.metrics, precision.metrics, precision.relative)
     meta = results.run_metadata(seed)
@@ -154,8 +174,11 @@ def _execute(scenarios: list[Scenario], paired: bool, reps: int, seed: int,
     if paired and all(outcome.metrics.values()):
         results.write_parquet(out / "compare.parquet", metrics.compare_table(outcome.metrics),
                               meta)
-    results.write_json(out / "manifest.json",
-                       results.manifest(scenarios, seed, reps, started, outcome.states))
+    body = results.manifest(scenarios, seed, reps, started, outcome.states)
+    body["uncertainty"] = "stochastic" if posterior is None else "parameter and stochastic"
+    if posterior is not None:
+        body["posterior"] = posterior.describe()
+    results.write_json(out / "manifest.json", body)
     if not outcome.interrupted:
         from sim.report import page  # plotly is imported only when a report is drawn
 

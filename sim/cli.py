@@ -23,7 +23,7 @@ from sim.api import ArgumentError, BadInput, Precision, Results
 from sim.config import Scenario, ScenarioError, design
 from sim.config import levers as lever_files
 from sim.config.files import resolve, shipped_folder
-from sim.experiments import backtest, capacity_search, executors, sweep
+from sim.experiments import backtest, calibrate, capacity_search, executors, sweep
 from sim.experiments import levers as lever_runs
 from sim.experiments.executors import default_workers
 from sim.output import console
@@ -121,6 +121,13 @@ def runs_arguments(cmd: argparse.ArgumentParser) -> None:
                      help="most replications per scenario with --precision (default 200)")
     cmd.add_argument("--batch", type=_positive_int, default=4,
                      help="replications added per scenario between checks (default 4)")
+    cmd.add_argument("--posterior", type=Path, metavar="DIR",
+                     help="a calibration folder: replication k runs with the k-th parameter "
+                          "set resampled from its posterior, so intervals carry parameter and "
+                          "stochastic uncertainty (docs/calibration.md)")
+    cmd.add_argument("--draws", type=_positive_int, metavar="N",
+                     help="parameter sets drawn from --posterior, cycled over the replications "
+                          "(default one per replication)")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -132,7 +139,8 @@ def run_command(args: argparse.Namespace) -> int:
             raise BadInput(f"--max-reps: {args.max_reps} is below --reps {args.reps}")
         precision = Precision(args.precision, args.precision_metrics, args.max_reps, args.batch)
     how = {"reps": args.reps, "seed": args.seed, "out": args.out, "workers": args.workers,
-           "progress": not args.quiet, "precision": precision}
+           "progress": not args.quiet, "precision": precision, "posterior": args.posterior,
+           "draws": args.draws}
     done = api.compare(*scenarios, **how) if args.command == "compare" \
         else api.run(scenarios, **how)
     if precision is not None:
@@ -142,8 +150,13 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def show(scenarios: list[Scenario], done: Results) -> int:
-    """Print the table (stdout), then what `finish` prints."""
+    """Print the table and which uncertainty its intervals carry (stdout), then what `finish`
+    prints."""
     print(console.summary_text(done.summary, done.compare, done.scenarios, scenarios[0].budget))
+    drawn = done.manifest.get("posterior")
+    print("Intervals carry stochastic uncertainty only (no --posterior)." if drawn is None else
+          f"Intervals carry parameter and stochastic uncertainty: replication k ran with draw k "
+          f"of {drawn['draws']} from the posterior in {drawn['folder']}.")
     return finish(done)
 
 
@@ -312,6 +325,24 @@ def backtest_command(args: argparse.Namespace) -> int:
                                  progress=not args.quiet)
 
 
+def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("calibration", type=Path, metavar="CALIBRATION.toml")
+    cmd.add_argument("--out", type=Path,
+                     help="result folder (default results/calibrate-<name>/)")
+    cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
+                     help="parallel processes (default: all cores)")
+    cmd.add_argument("--budget", type=_positive_int, metavar="N",
+                     help="runs in all, split evenly over the waves (default: the file's "
+                          "samples × waves)")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    plan = calibrate.load(resolve(args.calibration), args.budget)
+    out = args.out or Path("results") / f"calibrate-{plan.calibration.name}"
+    return calibrate.run(plan, out, args.workers, progress=not args.quiet)
+
+
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
     cmd.add_argument("--out", type=Path, help="result folder (default results/sweep-<name>/)")
@@ -381,6 +412,10 @@ LEVERS_ABOUT = ("The lever table: the base of a lever file and one variant per l
                 "step of quota, shielding, dwellings, staff or beds), run with common random "
                 "numbers into a result folder; prints per lever the paired difference of each "
                 "outcome with its 95 % interval, and the mechanism metrics that explain it.")
+CALIBRATE_ABOUT = ("Fit a calibration file's uncertain parameters to the observed history: "
+                   "waves of history matching, then importance weights, into OUT/ "
+                   "(targets, runs, posterior, fit, manifest); prints the posterior and the "
+                   "fit. Ctrl-C keeps the runs that finished.")
 BACKTEST_ABOUT = ("Run the calibration scenarios and print observed against simulated figures "
                   "with 95 % intervals; exit 1 where one falls outside its tolerance.")
 COMMANDS = (
@@ -398,6 +433,8 @@ COMMANDS = (
             capacity_command, capacity_search.__doc__),
     Command("backtest", "observed against simulated figures", backtest_arguments,
             backtest_command, BACKTEST_ABOUT),
+    Command("calibrate", "fit uncertain parameters to Copenhagen's history",
+            calibrate_arguments, calibrate_command, CALIBRATE_ABOUT),
     Command("sweep", "a parameter sweep (grid, Latin hypercube, Sobol')", sweep_arguments,
             sweep_command, SWEEP_ABOUT),
     Command("levers", "the lever table: each lever's paired effect with its mechanism",

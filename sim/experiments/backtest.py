@@ -128,11 +128,9 @@ def load_runs(path: Path, observed: Observed) -> dict[str, Scenario]:
 
 
 class Rep:
-    """One replication's tables, read back from a result folder, with lazily built views."""
+    """One replication's tables, with lazily built views."""
 
-    def __init__(self, folder: Path, cfg: Scenario, rep: int) -> None:
-        tables = {name: results.read_part(folder, name, scenario=cfg.name, rep=rep)
-                  for name in RECORD_TABLES}
+    def __init__(self, tables: dict, cfg: Scenario) -> None:
         self.cfg = cfg
         self.ev = Events(tables["events"])
         self.snapshots = tables["snapshots"]
@@ -187,6 +185,11 @@ MEASURES: dict[str, Callable[[Rep, Figure], float]] = {
 }
 
 
+def measure(rep: Rep, f: Figure) -> float:
+    """A history figure's value in one replication."""
+    return MEASURES[f.measure](rep, f)
+
+
 # --- running and judging -----------------------------------------------------------------
 
 
@@ -200,13 +203,16 @@ def simulate(observed: Observed, runs: dict[str, Scenario], reps: int, seed: int
         if run_all(list(runs.values()), reps, seed, folder, workers, progress).interrupted:
             raise KeyboardInterrupt  # nothing to judge from part of the replications
         for rep in range(reps):
-            views = {key: Rep(folder, cfg, rep) for key, cfg in runs.items()}
+            views = {key: Rep({name: results.read_part(folder, name, scenario=cfg.name,
+                                                         rep=rep) for name in RECORD_TABLES},
+                              cfg)
+                     for key, cfg in runs.items()}
             for f in observed.figure:
                 if f.measure in PAIRED:
                     value = views["with_reform"].housed(f.year) - \
                         views["without_reform"].housed(f.year)
                 else:
-                    value = MEASURES[f.measure](views["history"], f)
+                    value = measure(views["history"], f)
                 values[f.name].append(value)
     return values
 

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from sim.analysis import metrics
 from sim.config import Scenario
 from sim.experiments import executors
+from sim.experiments.posterior import Posterior
 from sim.model.city import run_replication
 from sim.output import results
 
@@ -61,11 +62,14 @@ def run_job(job: Job, out: Path) -> tuple[dict[str, float], dict]:
 
 
 def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
-            progress: bool = True, first_rep: int = 0) -> Outcome:
+            progress: bool = True, first_rep: int = 0,
+            posterior: Posterior | None = None) -> Outcome:
     """Run replications first_rep … first_rep + reps - 1 of every scenario with common random
-    numbers (same seed and replication numbers for every scenario)."""
+    numbers (same seed and replication numbers for every scenario); with a posterior,
+    replication k of every scenario runs with draw k's parameters."""
     numbers = range(first_rep, first_rep + reps)
-    jobs = [Job(cfg, seed, rep) for rep in numbers for cfg in scenarios]
+    jobs = [Job(cfg if posterior is None else posterior.scenario(cfg, rep), seed, rep)
+            for rep in numbers for cfg in scenarios]
     outcome = Outcome(metrics={cfg.name: [] for cfg in scenarios},
                       states={(j.cfg.name, j.rep): "pending" for j in jobs})
     done: dict[tuple[str, int], tuple[dict, dict]] = {}
@@ -88,14 +92,16 @@ def run_all(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers:
 
 
 def run_until_precise(scenarios: list[Scenario], reps: int, seed: int, out: Path, workers: int,
-                      progress: bool, target: Precision) -> Outcome:
+                      progress: bool, target: Precision,
+                      posterior: Posterior | None = None) -> Outcome:
     """Replicate in batches until every chosen metric's 95 % half-width is within the target
     share of its mean in every scenario, or the maximum is reached."""
-    outcome = run_all(scenarios, reps, seed, out, workers, progress)
+    outcome = run_all(scenarios, reps, seed, out, workers, progress, posterior=posterior)
     done = reps
     while not outcome.interrupted and done < target.max_reps \
             and not metrics.precise_enough(outcome.metrics, target.metrics, target.relative):
         more = min(target.batch, target.max_reps - done)
-        outcome.merge(run_all(scenarios, more, seed, out, workers, progress, first_rep=done))
+        outcome.merge(run_all(scenarios, more, seed, out, workers, progress, first_rep=done,
+                              posterior=posterior))
         done += more
     return outcome

@@ -1,0 +1,147 @@
+"""Calibration (`housing-sim calibrate`): on a small problem whose truth is known, the posterior
+covers the parameter that made the "observed" figures; the command writes the calibration folder;
+a bad calibration file is refused with one line and exit 2.
+
+The small problem: the golden city (2023-2024) as the history run, the short-stay type's
+self-exit hazard as the unknown (truth 1.2 a year), and two figures the model itself made at
+the truth — the count on the 2024 count day and the homeless in 2024 per count — each observed
+as the mean over 16 seeds, with the spread between seeds as its uncertainty.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sim import config
+from sim.cli import main
+from sim.experiments import backtest, calibrate, posterior
+from sim.model.city import run_replication
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
+PATH = "population.types.short.self_exit_per_year"
+TRUTH = 1.2
+FIGURES = {"count_2024": ("count", "year = 2024", "citizens"),
+           "homeless_in_year_2024": ("homeless_in_year", "year = 2024", "ratio")}
+
+
+def figure(name: str, observed: float) -> str:
+    measure, when, unit = FIGURES[name]
+    return (f'[[figure]]\nname = "{name}"\nwhat = "{name}"\nmeasure = "{measure}"\n{when}\n'
+            f'observed = {observed}\nlow = 0\nhigh = 1e9\nunit = "{unit}"\nsource = "the model"\n'
+            f'tolerance = "none"\n')
+
+
+def truth_figures() -> dict[str, tuple[float, float]]:
+    """Each figure's mean and spread over 16 seeds at the true parameter."""
+    base = config.load(GOLDEN)
+    data = base.model_dump(by_alias=True)
+    config.set_parameter(data, PATH, TRUTH, base.run.start_date)
+    cfg = config.Scenario.model_validate(data)
+    values: dict[str, list[float]] = {name: [] for name in FIGURES}
+    for seed in range(16):
+        view = backtest.Rep(run_replication(cfg, seed, 0), cfg)
+        for name, (measure, _, _) in FIGURES.items():
+            fig = backtest.Figure(name=name, what=name, measure=measure, observed=0, low=0,
+                                  high=1, unit="u", source="s", tolerance="t", year=2024)
+            values[name].append(backtest.measure(view, fig))
+    return {name: (float(np.mean(v)), float(np.std(v, ddof=1))) for name, v in values.items()}
+
+
+@pytest.fixture(scope="module")
+def problem(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("calibration")
+    truth = truth_figures()
+    runs = f'[runs]\nhistory = "{GOLDEN.as_posix()}"\nwithout_reform = "{GOLDEN.as_posix()}"\n' \
+           f'with_reform = "{GOLDEN.as_posix()}"\n\n'
+    (folder / "observed.toml").write_text(
+        runs + "\n".join(figure(name, mean) for name, (mean, _) in truth.items()),
+        encoding="utf-8")
+    targets = "".join(f'[[targets]]\nfigure = "{name}"\nsd = {sd}\n'
+                      for name, (_, sd) in truth.items())
+    (folder / "small.toml").write_text(
+        'name = "small"\nobserved = "observed.toml"\nsamples = 40\nwaves = 2\nseed = 7\n\n'
+        f'[[parameters]]\npath = "{PATH}"\nlow = 0.3\nhigh = 3.0\n\n' + targets,
+        encoding="utf-8")
+    return folder / "small.toml"
+
+
+@pytest.mark.slow
+def test_the_posterior_covers_the_truth(problem):
+    plan = calibrate.load(problem)
+    fitted = calibrate.fit(plan, workers=1, progress=False)
+    low, high = calibrate.weighted_quantiles(fitted.values[:, 0], fitted.weights, (0.05, 0.95))
+    assert low <= TRUTH <= high, (low, high)
+    assert high - low < 0.5 * (3.0 - 0.3)  # the figures say something about the parameter
+    assert calibrate.effective_size(fitted.weights) > 5
+
+
+def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["calibrate", str(problem), "--out", str(out), "--budget", "6",
+                 "--workers", "1", "--quiet"]) == 0
+    posterior = pq.read_table(out / "posterior.parquet").to_pydict()
+    assert set(posterior) == {"draw", PATH, "weight"} and len(posterior["draw"]) == 6
+    assert sum(posterior["weight"]) == pytest.approx(1.0)
+    fit = pq.read_table(out / "fit.parquet").to_pydict()
+    assert fit["target"] == list(FIGURES)
+    assert pq.read_table(out / "targets.parquet").column("uncertainty").to_pylist()[0] > 0
+    assert pq.read_table(out / "runs" / "part-0.parquet").num_rows == 6
+    assert (out / "manifest.json").is_file()
+    printed = capsys.readouterr().out
+    assert "calibration small: 6 runs of golden in 2 waves" in printed
+
+
+@pytest.mark.parametrize(("change", "key", "says"), [
+    ((PATH, "population.no_such_thing"), "parameters.path", "not a parameter"),
+    (("low = 0.3\nhigh = 3.0", "low = 3.0\nhigh = 0.3"), "parameters[0]", "low"),
+    (('figure = "count_2024"', 'figure = "count_1999"'), "targets[0].figure",
+     "not a history figure"),
+    (("sd = ", "sd = -"), "targets[0].sd", "greater than 0"),
+])
+def test_a_bad_calibration_file_is_refused(problem, tmp_path, capsys, change, key, says):
+    text = problem.read_text(encoding="utf-8").replace(*change, 1)
+    bad = problem.parent / f"bad_{abs(hash(key))}.toml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["calibrate", str(bad), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]
+    assert str(bad) in err[0] and key in err[0] and says in err[0], err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_with_the_posterior_runs_replication_k_with_draw_k(problem, tmp_path, capsys):
+    cal = tmp_path / "cal"
+    assert main(["calibrate", str(problem), "--out", str(cal), "--budget", "6", "--workers",
+                 "1", "--quiet"]) == 0
+    drawn = posterior.load(cal).drawn(3, seed=5)
+    base = config.load(GOLDEN)
+    for rep in range(4):  # the draws cycle: replication 3 runs draw 0 again
+        chosen = drawn.values[drawn.chosen[rep % 3], 0]
+        cfg = drawn.scenario(base, rep)
+        assert cfg.homeless_types.kinds["short"].self_exit_per_day == pytest.approx(chosen / 365)
+    more = tmp_path / "more.toml"
+    more.write_text(f'extends = "{GOLDEN.as_posix()}"\nname = "more"\n[support]\n'
+                    'support_workers = [{ from = 2023-01-01, value = 3 }]\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["compare", str(GOLDEN), str(more), "--reps", "3", "--seed", "5",
+                 "--posterior", str(cal), "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert "Intervals carry parameter and stochastic uncertainty" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["uncertainty"] == "parameter and stochastic"
+    assert manifest["posterior"]["draws"] == 3
+
+
+def test_no_posterior_says_so_and_draws_need_one(tmp_path, capsys):
+    assert main(["run", str(GOLDEN), "--reps", "1", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert "stochastic uncertainty only" in capsys.readouterr().out
+    assert main(["run", str(GOLDEN), "--reps", "1", "--draws", "2", "--quiet",
+                 "--out", str(tmp_path / "s")]) == 2
+    assert main(["run", str(GOLDEN), "--reps", "1", "--posterior", str(tmp_path), "--quiet",
+                 "--out", str(tmp_path / "t")]) == 2
