@@ -19,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
 from scipy.stats import qmc
 from tqdm import tqdm
 
@@ -34,10 +41,13 @@ from sim.output import results
 
 class Target(Frozen):
     """One observed figure to fit, and its observation uncertainty (a standard deviation, in the
-    figure's unit) — together with the model's own noise it sets how close is close."""
+    figure's unit) — together with the model's own noise it sets how close is close. A held-out
+    figure is simulated and reported beside the posterior's band, but not fitted: an
+    out-of-sample check."""
 
     figure: Name
     sd: PositiveFloat
+    held_out: bool = False
 
 
 class Calibration(Frozen):
@@ -52,6 +62,12 @@ class Calibration(Frozen):
     seed: NonNegativeInt
     parameters: tuple[Factor, ...] = Field(min_length=1, strict=False)
     targets: tuple[Target, ...] = Field(min_length=1, strict=False)
+
+    @model_validator(mode="after")
+    def _something_to_fit(self) -> Calibration:
+        if all(t.held_out for t in self.targets):
+            raise ValueError("every target is held out: at least one must be fitted")
+        return self
 
 
 @dataclass(frozen=True)
@@ -177,12 +193,19 @@ class Fitted:
     interrupted: bool = False
 
 
+def distances(plan: Plan, simulated: np.ndarray) -> np.ndarray:
+    """Each fitted target's distance from its observation in standard deviations, per draw
+    (held-out targets left out; NaN counts as infinitely far)."""
+    fitted = [j for j, t in enumerate(plan.calibration.targets) if not t.held_out]
+    observed = np.array([plan.figures[j].observed for j in fitted])
+    sd = np.array([plan.calibration.targets[j].sd for j in fitted])
+    return np.nan_to_num((simulated[:, fitted] - observed) / sd, nan=np.inf)
+
+
 def implausibility(plan: Plan, simulated: np.ndarray) -> np.ndarray:
-    """Per draw, the largest distance of a target from its observation in standard deviations
-    (history matching's implausibility; NaN counts as implausible)."""
-    observed = np.array([f.observed for f in plan.figures])
-    sd = np.array([t.sd for t in plan.calibration.targets])
-    return np.nan_to_num(np.max(np.abs(simulated - observed) / sd, axis=1), nan=np.inf)
+    """Per draw, the largest distance of a fitted target from its observation (history
+    matching's implausibility)."""
+    return np.max(np.abs(distances(plan, simulated)), axis=1)
 
 
 def fit(plan: Plan, workers: int, progress: bool) -> Fitted:
@@ -252,10 +275,7 @@ def _plausible_box(plan: Plan, fitted: Fitted, low: np.ndarray,
 def _weights(plan: Plan, fitted: Fitted, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Importance weights: the targets' Gaussian likelihood times the uniform prior, over the
     density that sampled each draw (the waves' boxes as a mixture), normalised to sum to 1."""
-    observed = np.array([f.observed for f in plan.figures])
-    sd = np.array([t.sd for t in plan.calibration.targets])
-    z = np.nan_to_num((fitted.simulated - observed) / sd, nan=np.inf)
-    log_lik = -0.5 * np.sum(z ** 2, axis=1)
+    log_lik = -0.5 * np.sum(distances(plan, fitted.simulated) ** 2, axis=1)
     total = sum(n for _, _, n in fitted.boxes)
     proposal = np.zeros(len(fitted.values))
     for lo, hi, n in fitted.boxes:
@@ -329,8 +349,9 @@ def fit_table(plan: Plan, fitted: Fitted) -> pa.Table:
         mean = float(np.average(sims[keep], weights=fitted.weights[keep])) \
             if fitted.weights[keep].sum() > 0 else math.nan
         low, high = weighted_quantiles(sims, fitted.weights, (0.025, 0.975))
-        rows.append((f.name, f.observed, mean, low, high, bool(low <= f.observed <= high)))
-    names = ("target", "observed", "posterior_mean", "ci_low", "ci_high", "inside")
+        rows.append((f.name, f.observed, mean, low, high, bool(low <= f.observed <= high),
+                     plan.calibration.targets[j].held_out))
+    names = ("target", "observed", "posterior_mean", "ci_low", "ci_high", "inside", "held_out")
     return pa.table({name: [r[i] for r in rows] for i, name in enumerate(names)})
 
 
@@ -345,13 +366,15 @@ def summary_text(plan: Plan, fitted: Fitted) -> str:
         low, high = weighted_quantiles(fitted.values[:, j], fitted.weights, (0.025, 0.975))
         prior = f"{p.low:g}–{p.high:g}" + (" ×" if p.scale else "")
         lines.append(f"{p.path:<50} {prior:>18}  {f'{mean:.3g} [{low:.3g}, {high:.3g}]':>32}")
-    lines += ["", f"{'target':<28} {'observed':>10}  {'posterior [95 % interval]':>30}  inside"]
+    lines += ["", f"{'target':<28} {'observed':>10}  {'posterior [95 % interval]':>30}  inside"
+                  "  (held out: predicted, not fitted)"]
     for f, row in zip(plan.figures, fit_table(plan, fitted).to_pylist(), strict=True):
         band = " ".join((backtest.number(row["posterior_mean"], f.unit),
                          f"[{backtest.number(row['ci_low'], f.unit)},",
                          f"{backtest.number(row['ci_high'], f.unit)}]"))
         lines.append(f"{row['target']:<28} {backtest.number(row['observed'], f.unit):>10}  "
-                     f"{band:>30}  {'yes' if row['inside'] else 'NO'}")
+                     f"{band:>30}  {'yes' if row['inside'] else 'NO'}"
+                     f"{'  held out' if row['held_out'] else ''}")
     return "\n".join(lines)
 
 

@@ -80,6 +80,21 @@ def test_the_posterior_covers_the_truth(problem):
     assert calibrate.effective_size(fitted.weights) > 5
 
 
+def test_a_held_out_target_is_predicted_not_fitted(problem):
+    """Holding out the homeless-in-a-year ratio leaves the weights those of the count alone."""
+    held = problem.parent / "held.toml"
+    text = problem.read_text(encoding="utf-8")
+    held.write_text(text.replace('figure = "homeless_in_year_2024"',
+                                 'figure = "homeless_in_year_2024"\nheld_out = true'),
+                    encoding="utf-8")
+    plan = calibrate.load(held, budget=6)
+    fitted = calibrate.fit(plan, workers=1, progress=False)
+    count = (fitted.simulated[:, 0] - plan.figures[0].observed) / plan.calibration.targets[0].sd
+    assert np.allclose(calibrate.distances(plan, fitted.simulated)[:, 0], count)
+    assert calibrate.distances(plan, fitted.simulated).shape[1] == 1
+    assert calibrate.fit_table(plan, fitted).column("held_out").to_pylist() == [False, True]
+
+
 def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["calibrate", str(problem), "--out", str(out), "--budget", "6",
