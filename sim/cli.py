@@ -23,7 +23,7 @@ from sim.api import ArgumentError, BadInput, Precision, Results
 from sim.config import Scenario, ScenarioError, design
 from sim.config import levers as lever_files
 from sim.config.files import resolve, shipped_folder
-from sim.experiments import backtest, calibrate, capacity_search, executors, sweep
+from sim.experiments import backtest, calibrate, capacity_search, executors, posterior, sweep
 from sim.experiments import levers as lever_runs
 from sim.experiments.executors import default_workers
 from sim.output import console
@@ -318,11 +318,16 @@ def backtest_arguments(cmd: argparse.ArgumentParser) -> None:
                      default=shipped_folder() / "backtest" / "observed.toml",
                      help="observed figures and tolerances (default "
                           "scenarios/backtest/observed.toml)")
+    cmd.add_argument("--posterior", type=Path, metavar="DIR",
+                     help="a calibration folder: replication k runs with the k-th parameter set "
+                          "resampled from its posterior")
 
 
 def backtest_command(args: argparse.Namespace) -> int:
+    drawn = None if args.posterior is None else \
+        posterior.load(args.posterior).drawn(args.reps, args.seed)
     return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
-                                 progress=not args.quiet)
+                                 progress=not args.quiet, posterior=drawn)
 
 
 def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:

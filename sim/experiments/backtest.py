@@ -24,6 +24,7 @@ from sim import config
 from sim.analysis import census, metrics
 from sim.analysis.records import Events
 from sim.config import DAYS_PER_MONTH, Name, Scenario, ScenarioError
+from sim.experiments.posterior import Posterior
 from sim.experiments.runner import run_all
 from sim.output import results
 from sim.output.results import RECORD_TABLES
@@ -194,13 +195,16 @@ def measure(rep: Rep, f: Figure) -> float:
 
 
 def simulate(observed: Observed, runs: dict[str, Scenario], reps: int, seed: int,
-             workers: int, progress: bool) -> dict[str, list[float]]:
+             workers: int, progress: bool,
+             posterior: Posterior | None = None) -> dict[str, list[float]]:
     """Per-replication simulated values of every figure; the reform pair shares its seed and
-    replication numbers (common random numbers), so the extra housed are paired."""
+    replication numbers (common random numbers), so the extra housed are paired; with a
+    posterior, replication k of every run uses its draw k."""
     values: dict[str, list[float]] = {f.name: [] for f in observed.figure}
     with tempfile.TemporaryDirectory(prefix="backtest-") as tmp:
         folder = Path(tmp)
-        if run_all(list(runs.values()), reps, seed, folder, workers, progress).interrupted:
+        if run_all(list(runs.values()), reps, seed, folder, workers, progress,
+                   posterior=posterior).interrupted:
             raise KeyboardInterrupt  # nothing to judge from part of the replications
         for rep in range(reps):
             views = {key: Rep({name: results.read_part(folder, name, scenario=cfg.name,
@@ -255,15 +259,18 @@ def table(observed: Observed, values: dict[str, list[float]]) -> tuple[str, bool
     return "\n".join([*lines, "", *notes]), passed
 
 
-def run_backtest(path: Path, reps: int, seed: int, workers: int, progress: bool) -> int:
+def run_backtest(path: Path, reps: int, seed: int, workers: int, progress: bool,
+                 posterior: Posterior | None = None) -> int:
     """Load, run, print the table on stdout; 0 when every figure not marked known miss passed,
     1 otherwise."""
     observed = load_observed(path)
     runs = load_runs(path, observed)
-    values = simulate(observed, runs, reps, seed, workers, progress)
+    values = simulate(observed, runs, reps, seed, workers, progress, posterior)
     text, passed = table(observed, values)
+    drawn = "" if posterior is None else \
+        f", each replication a draw of the posterior in {posterior.folder}"
     print(f"back-test: {reps} replications, seed {seed}, runs: "
-          f"{', '.join(cfg.name for cfg in runs.values())}")
+          f"{', '.join(cfg.name for cfg in runs.values())}{drawn}")
     print(text)
     results = [verdict(f, metrics.t_interval(values[f.name])[0]) for f in observed.figure]
     print(f"back-test {'passed' if passed else 'failed'}: {len(results)} figures, "

@@ -160,3 +160,15 @@ def test_no_posterior_says_so_and_draws_need_one(tmp_path, capsys):
                  "--out", str(tmp_path / "s")]) == 2
     assert main(["run", str(GOLDEN), "--reps", "1", "--posterior", str(tmp_path), "--quiet",
                  "--out", str(tmp_path / "t")]) == 2
+
+
+def test_the_backtest_runs_with_the_posterior(problem, tmp_path, capsys):
+    cal = tmp_path / "cal"
+    assert main(["calibrate", str(problem), "--out", str(cal), "--budget", "4", "--workers",
+                 "1", "--quiet"]) == 0
+    observed = problem.parent / "observed.toml"
+    capsys.readouterr()
+    assert main(["backtest", "--observed", str(observed), "--posterior", str(cal), "--reps",
+                 "2", "--workers", "1", "--quiet"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(f"each replication a draw of the posterior in {cal}")
