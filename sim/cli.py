@@ -248,8 +248,10 @@ def report_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    api.open_results(args.folder)  # refuses a folder without summary.parquet
-    from sim.report import sweep_page  # plotly is imported only when a report is drawn
+    from sim.report import calibration_page, sweep_page  # plotly only when a report is drawn
+
+    if not calibration_page.is_calibration(args.folder):
+        api.open_results(args.folder)  # refuses a folder without summary.parquet
 
     print(sweep_page.build_any(args.folder))
     if args.png is not None:
@@ -345,7 +347,12 @@ def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:
 def calibrate_command(args: argparse.Namespace) -> int:
     plan = calibrate.load(resolve(args.calibration), args.budget)
     out = args.out or Path("results") / f"calibrate-{plan.calibration.name}"
-    return calibrate.run(plan, out, args.workers, progress=not args.quiet)
+    code = calibrate.run(plan, out, args.workers, progress=not args.quiet)
+    if code == 0:
+        from sim.report import calibration_page  # plotly is imported only for a report
+
+        calibration_page.build_report(out)
+    return code
 
 
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:

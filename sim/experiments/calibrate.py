@@ -315,7 +315,9 @@ def write(plan: Plan, fitted: Fitted, out: Path, started: dt.datetime) -> None:
                         "observed": [f.observed for f in plan.figures],
                         "uncertainty": [t.sd for t in cal.targets],
                         "unit": [f.unit for f in plan.figures],
-                        "source": [f.source for f in plan.figures]})
+                        "source": [f.source for f in plan.figures],
+                        "measure": [f.measure for f in plan.figures],
+                        "year": pa.array([f.year for f in plan.figures], pa.int64())})
     results.write_parquet(out / "targets.parquet", targets, meta)
     runs = {"draw": np.arange(len(fitted.values)), "wave": fitted.wave,
             "implausibility": implausibility(plan, fitted.simulated)}

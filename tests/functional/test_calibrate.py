@@ -107,6 +107,10 @@ def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
     assert pq.read_table(out / "targets.parquet").column("uncertainty").to_pylist()[0] > 0
     assert pq.read_table(out / "runs" / "part-0.parquet").num_rows == 6
     assert (out / "manifest.json").is_file()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for figure in ("cal-counts", "cal-fit", "cal-marginals"):
+        assert f'<div id="{figure}"' in page, figure
+    assert main(["report", str(out)]) == 0  # rebuilt from the folder alone
     printed = capsys.readouterr().out
     assert "calibration small: 6 runs of golden in 2 waves" in printed
 
