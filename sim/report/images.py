@@ -78,7 +78,15 @@ def export_png(folder: Path, out: Path) -> list[Path]:
                       "opts": {"format": "png", "width": WIDTH, "height": fig.layout.height,
                                "scale": PNG_SCALE}})
     with tempfile.TemporaryDirectory(prefix="housing-sim-png-") as tmp:
-        kaleido.write_fig_from_object_sync(specs, kopts={
-            "path": str(launcher(browser, Path(tmp))), "mathjax": False,
-            "plotlyjs": str(plotly_js), "n": 1})
+        kopts = {"path": str(launcher(browser, Path(tmp))), "mathjax": False,
+                 "plotlyjs": str(plotly_js), "n": 1}
+        kaleido.write_fig_from_object_sync(specs, kopts=kopts)
+        # a busy machine can make the browser drop a large figure without an error: once more
+        missing = [spec for spec in specs if not spec["path"].is_file()]
+        if missing:
+            kaleido.write_fig_from_object_sync(missing, kopts=kopts)
+    still = [spec["path"].name for spec in specs if not spec["path"].is_file()]
+    if still:
+        raise ExportError(f"the browser wrote no {', '.join(still)}; try again on a less busy "
+                          "machine")
     return [spec["path"] for spec in specs]

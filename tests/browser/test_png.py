@@ -64,3 +64,26 @@ def test_png_export_without_a_browser_says_what_to_install(
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
     assert main(["report", str(small_results), "--png", str(tmp_path / "png")]) == 2
     assert "--png: BROWSER_PATH=" in capsys.readouterr().err
+
+
+def test_a_figure_the_browser_dropped_is_rendered_again(small_results: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy browser can drop a large figure without an error: the export renders the missing
+    ones once more, and says which if they are still missing."""
+    import kaleido
+
+    calls: list[int] = []
+
+    def dropping(specs, kopts):  # writes every file but the first, on the first call only
+        calls.append(len(specs))
+        for spec in specs[1:] if len(calls) == 1 else specs:
+            spec["path"].write_bytes(b"png")
+
+    monkeypatch.setattr(images, "find_browser", lambda: tmp_path)
+    monkeypatch.setattr(images, "launcher", lambda browser, folder: tmp_path)
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", dropping)
+    paths = images.export_png(small_results, tmp_path / "png")
+    assert calls[1] == 1 and all(p.is_file() for p in paths)
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", lambda specs, kopts: None)
+    with pytest.raises(images.ExportError, match="the browser wrote no"):
+        images.export_png(small_results, tmp_path / "none")
