@@ -242,7 +242,8 @@ def _run_wave(plan: Plan, values: np.ndarray, workers: int,
               bar: tqdm) -> tuple[np.ndarray, np.ndarray]:
     """Each parameter set's simulated targets, a row per set, and which sets finished (all of
     them unless Ctrl-C stopped the wave)."""
-    tasks = [(i, Task(plan.variants, tuple(map(float, row)), plan.figures, plan.calibration.seed))
+    variants = plan.variants
+    tasks = [(i, Task(variants, tuple(map(float, row)), plan.figures, plan.calibration.seed))
              for i, row in enumerate(values)]
     out = np.full((len(tasks), len(plan.figures)), np.nan)
     done = np.zeros(len(tasks), dtype=bool)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from sim import config
 from sim.config import Scenario, ScenarioError
+from sim.config.design import Factor, Variants
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,7 @@ class Posterior:
     """The weighted parameter sets of a calibration folder, and the draws a run takes."""
 
     folder: Path
-    paths: tuple[str, ...]
-    scale: tuple[bool, ...]
+    parameters: tuple[Factor, ...]  # as the calibration file gave them (path, prior, scale)
     values: np.ndarray  # parameter set × parameter
     weights: np.ndarray
     chosen: tuple[int, ...] = ()  # the parameter set of each draw, once drawn
@@ -37,21 +36,18 @@ class Posterior:
         rng = np.random.default_rng(np.random.SeedSequence(seed,
                                                            spawn_key=(zlib.crc32(b"posterior"),)))
         picks = rng.choice(len(self.weights), size=draws, p=self.weights)
-        return Posterior(self.folder, self.paths, self.scale, self.values, self.weights,
+        return Posterior(self.folder, self.parameters, self.values, self.weights,
                          tuple(int(i) for i in picks))
 
     def scenario(self, cfg: Scenario, rep: int) -> Scenario:
         """`cfg` with the parameters of replication `rep`'s draw (the draws cycle when there
         are more replications than draws)."""
         row = self.values[self.chosen[rep % len(self.chosen)]]
-        data = cfg.model_dump(by_alias=True)
-        for path, scale, value in zip(self.paths, self.scale, row, strict=True):
-            config.set_parameter(data, path, float(value), cfg.run.start_date, scale)
-        return Scenario.model_validate(data)
+        return Variants(cfg, self.parameters, cfg.run.start_date).at(tuple(map(float, row)))
 
     def describe(self) -> dict:
         """What the manifest records of it."""
-        return {"folder": str(self.folder), "parameters": list(self.paths),
+        return {"folder": str(self.folder), "parameters": [p.path for p in self.parameters],
                 "draws": len(self.chosen), "sets": len(self.weights)}
 
 
@@ -64,10 +60,10 @@ def load(folder: str | Path) -> Posterior:
                             "posterior.parquet and manifest.json; see docs/calibration.md)")
     table = pq.read_table(file)
     settings = json.loads(manifest.read_text(encoding="utf-8"))["settings"]
-    scale = {p["path"]: bool(p.get("scale", False)) for p in settings["parameters"]}
-    paths = tuple(name for name in table.column_names if name not in ("draw", "weight"))
+    parameters = tuple(Factor.model_validate(p) for p in settings["parameters"])
+    paths = tuple(p.path for p in parameters)
     weights = table.column("weight").to_numpy()
     if not len(weights) or not np.isclose(weights.sum(), 1.0) or (weights < 0).any():
         raise ScenarioError(file, "weight", "the weights must be non-negative and sum to 1")
     values = np.column_stack([table.column(p).to_numpy() for p in paths])
-    return Posterior(folder, paths, tuple(scale[p] for p in paths), values, weights)
+    return Posterior(folder, parameters, values, weights)
