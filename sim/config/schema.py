@@ -171,6 +171,9 @@ class PopulationCfg(Frozen):
     initial_stage_share: InitialStageShare
     initial_housed_in_support: NonNegativeInt
     inflow_per_month: Steps
+    # Yearly relative change of the inflow up to its first step's date: before that date the
+    # inflow is back-cast from the first step's value (history runs); 0 holds it constant
+    inflow_trend_per_year: float = Field(0.0, ge=-0.5, le=0.5)
     self_exit_per_year: NonNegativeFloat
     self_exit_reason_share: ExitReasonShare
     # Types of homelessness by name; without them every citizen is of one type, ALL_TYPES,

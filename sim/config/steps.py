@@ -3,6 +3,8 @@ places, subsidy dwellings, budgets), as days after a run start."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from bisect import bisect_right
 from collections.abc import Iterator
 
@@ -50,3 +52,21 @@ def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
         day = float((step.start - start).days)
         if day > 0:
             yield day, step.value
+
+
+DAYS_PER_YEAR = 365.25
+
+
+def backcast(steps: tuple[Step, ...], trend_per_year: float, start: dt.date) -> tuple[Step, ...]:
+    """Dated steps with the years from `start` to the first step back-cast by a yearly relative
+    change: the year ending k years before the first step's date holds its value ×
+    (1 + trend)^-(k - ½), so each year's level is its mid-year value. A trend of 0, or a start
+    on or after the first step, leaves the steps as they are."""
+    first = steps[0]
+    years = math.ceil((first.start - start).days / DAYS_PER_YEAR)
+    if trend_per_year == 0.0 or years <= 0:
+        return steps
+    back = [Step(start=first.start - dt.timedelta(days=round(k * DAYS_PER_YEAR)),
+                 value=first.value * (1.0 + trend_per_year) ** (0.5 - k))
+            for k in range(years, 0, -1)]
+    return (*back, *steps)

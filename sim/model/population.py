@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 from sim.config import DAYS_PER_MONTH
-from sim.config.steps import StepTable, step_days
+from sim.config.steps import StepTable, backcast, step_days
 from sim.engine.rng import choose, exp1
 from sim.model import shelter, support
 from sim.model.citizen import ARRIVAL_DRAWS, TYPE_STREAM, Citizen
@@ -99,8 +99,11 @@ def initial(city: CityView) -> None:
 
 
 def inflow(city: CityView):
-    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate."""
-    yield from poisson_arrivals(city, city.cfg.population.inflow_per_month, DAYS_PER_MONTH,
+    """Process: newly homeless citizens arrive as a Poisson stream with a dated monthly rate,
+    back-cast by the inflow's trend before its first step."""
+    pop = city.cfg.population
+    steps = backcast(pop.inflow_per_month, pop.inflow_trend_per_year, city.start)
+    yield from poisson_arrivals(city, steps, DAYS_PER_MONTH,
                                 "arrival", lambda: arrive_homeless(city))
 
 
