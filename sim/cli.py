@@ -336,18 +336,19 @@ def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("calibration", type=Path, metavar="CALIBRATION.toml")
     cmd.add_argument("--out", type=Path,
                      help="result folder (default results/calibrate-<name>/)")
-    cmd.add_argument("--workers", type=_positive_int, default=default_workers(),
-                     help="parallel processes (default: all cores)")
+    _scheduler_options(cmd)
+    cmd.add_argument("--resume", action="store_true",
+                     help="keep the runs a stopped calibration left in --out and go on from there")
     cmd.add_argument("--budget", type=_positive_int, metavar="N",
-                     help="runs in all, split evenly over the waves (default: the file's "
-                          "samples × waves)")
+                     help="runs in all: a fifth for the predictive runs, the rest split over the "
+                          "waves (default: the file's samples × waves + predictive_runs)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
     plan = calibrate.load(resolve(args.calibration), args.budget)
     out = args.out or Path("results") / f"calibrate-{plan.calibration.name}"
-    code = calibrate.run(plan, out, args.workers, progress=not args.quiet)
+    code = calibrate.run(plan, out, _executor(args), args.resume, progress=not args.quiet)
     if code == 0:
         from sim.report import calibration_page  # plotly is imported only for a report
 
@@ -358,12 +359,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
     cmd.add_argument("--out", type=Path, help="result folder (default results/sweep-<name>/)")
-    cmd.add_argument("--workers", type=_positive_int,
-                     help="parallel processes, or Dask workers with --scheduler local "
-                          "(default: all cores)")
-    cmd.add_argument("--scheduler", metavar="ADDRESS",
-                     help="run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' "
-                          "for a Dask LocalCluster here; needs the dask extra")
+    _scheduler_options(cmd)
     cmd.add_argument("--shard", type=_shard, default=sweep.Shard(), metavar="i/N",
                      help="run only the i-th of N disjoint slices (job arrays); the summary is "
                           "written by the run that completes the folder")
@@ -376,12 +372,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     """Check the design (every point is a valid scenario, every metric known), then run."""
     plan = load_design(resolve(args.design))
     out = args.out or Path("results") / f"sweep-{plan.design.name}"
-    if args.scheduler is not None and args.scheduler != "local" \
-            and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        raise BadInput(f"sweep: --scheduler: {args.scheduler!r} is not a scheduler address; "
-                       "give tcp://host:8786 or local")
-    executor = sweep.Executor(args.workers or default_workers(), args.scheduler)
-    state = sweep.run(plan, out, executor, args.shard, args.resume, progress=not args.quiet)
+    state = sweep.run(plan, out, _executor(args), args.shard, args.resume,
+                      progress=not args.quiet)
     if state.complete:
         from sim.report import sweep_page  # plotly is imported only when a report is drawn
 
@@ -390,6 +382,24 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(state.note, file=sys.stderr)
     print(sweep.main_note(state, out, args.shard), file=sys.stderr)
     return EXIT_INTERRUPTED if state.interrupted else 0
+
+
+def _scheduler_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--workers", type=_positive_int,
+                     help="parallel processes, or Dask workers with --scheduler local "
+                          "(default: all cores)")
+    cmd.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' "
+                          "for a Dask LocalCluster here; needs the dask extra")
+
+
+def _executor(args: argparse.Namespace) -> executors.Executor:
+    """Where the command's runs go: a pool of --workers, or the Dask cluster at --scheduler."""
+    if args.scheduler is not None and args.scheduler != "local" \
+            and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise BadInput(f"{args.command}: --scheduler: {args.scheduler!r} is not a scheduler "
+                       "address; give tcp://host:8786 or local")
+    return executors.Executor(args.workers or default_workers(), args.scheduler)
 
 
 def load_design(path: Path) -> design.Sweep:
@@ -481,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, BadInput, sweep.SweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except executors.ClusterError as exc:
-        print(f"error: sweep: --scheduler: {exc}", file=sys.stderr)
+        print(f"error: {args.command}: --scheduler: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

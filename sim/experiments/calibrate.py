@@ -11,14 +11,17 @@ is validated like a scenario: a bad file is refused with its name, the key and w
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import (
     Field,
     NonNegativeInt,
@@ -34,7 +37,7 @@ from sim import __version__, config
 from sim.config import Frozen, Name, Scenario, ScenarioError
 from sim.config.design import Factor, Variants
 from sim.config.files import resolve
-from sim.experiments import backtest, executors
+from sim.experiments import backtest, emulator, executors
 from sim.model.city import run_replication
 from sim.output import results
 
@@ -59,6 +62,8 @@ class Calibration(Frozen):
     samples: PositiveInt  # parameter sets a wave
     waves: PositiveInt = 2  # history matching: each wave samples where the last was plausible
     cutoff: PositiveFloat = 3.0  # implausibility above which a parameter set is ruled out
+    candidates: PositiveInt = 20_000  # emulated parameter sets a wave (and the posterior) weighs
+    predictive_runs: PositiveInt = 50  # fresh runs at posterior draws: the fit and emulator check
     seed: NonNegativeInt
     parameters: tuple[Factor, ...] = Field(min_length=1, strict=False)
     targets: tuple[Target, ...] = Field(min_length=1, strict=False)
@@ -90,8 +95,9 @@ class Plan:
 
 
 def load(path: Path, budget: int | None = None) -> Plan:
-    """Read and check a calibration file; `budget` (total runs) replaces samples × waves.
-    Every refusal is a ScenarioError naming the file and the key."""
+    """Read and check a calibration file; `budget` (total runs) replaces the file's: a fifth
+    for the predictive runs, the rest split over the waves. Every refusal is a ScenarioError
+    naming the file and the key."""
     path = resolve(path)
     data = _read(path)
     try:
@@ -101,8 +107,10 @@ def load(path: Path, budget: int | None = None) -> Plan:
         raise ScenarioError(path, config.error_key(err["loc"]),
                             config.describe_error(err)) from None
     if budget is not None:
-        samples = max(budget // calibration.waves, 1)
-        calibration = calibration.model_copy(update={"samples": samples})
+        predictive = max(budget // 5, 1)
+        samples = max((budget - predictive) // calibration.waves, 1)
+        calibration = calibration.model_copy(update={"samples": samples,
+                                                     "predictive_runs": predictive})
     observed_file = path.parent / calibration.observed
     observed = backtest.load_observed(observed_file)
     base = config.load(observed_file.parent / observed.runs.history)
@@ -159,7 +167,7 @@ def _check_parameters(path: Path, calibration: Calibration, base: Scenario) -> N
             raise ScenarioError(path, "parameters.path", str(exc)) from None
 
 
-# --- running: waves of history matching, then importance weights -------------------------------
+# --- running: waves of history matching with an emulator, then importance weights -------------
 
 
 @dataclass(frozen=True)
@@ -170,123 +178,183 @@ class Task:
     values: tuple[float, ...]
     figures: tuple[backtest.Figure, ...]
     seed: int
+    rep: int = 0
 
 
 def simulate(task: Task) -> tuple[float, ...]:
-    """The targets' values in one replication of the history run with these parameters. Every
-    parameter set runs replication 0 of the same seed: common random numbers, so two sets differ
-    by their parameters, not by their luck."""
+    """The targets' values in one replication of the history run with these parameters. The
+    waves run replication 0 of the same seed for every set: common random numbers, so two sets
+    differ by their parameters, not by their luck."""
     cfg = task.variants.at(task.values)
-    view = backtest.Rep(run_replication(cfg, task.seed, 0), cfg)
+    view = backtest.Rep(run_replication(cfg, task.seed, task.rep), cfg)
     return tuple(backtest.measure(view, f) for f in task.figures)
+
+
+@dataclass(frozen=True)
+class Predictive:
+    """Fresh runs at posterior draws (draw k in replication k), and what the emulator said
+    they would give: the posterior predictive check and the emulator's own."""
+
+    draws: np.ndarray  # each run's row of the posterior
+    replications: np.ndarray  # each run's replication (k for the k-th draw)
+    simulated: np.ndarray  # run × target
+    emulated: tuple[np.ndarray, np.ndarray, np.ndarray]  # mean, its sd, one replication's sd
 
 
 @dataclass
 class Fitted:
-    """Every parameter set run, what it gave, and the weights that make them the posterior."""
+    """The waves' runs, the emulated parameter sets with the weights that make them the
+    posterior, and the predictive runs; later parts stay None when Ctrl-C came first."""
 
-    values: np.ndarray  # draw × parameter
-    wave: np.ndarray  # the wave that sampled each draw
-    simulated: np.ndarray  # draw × target
-    boxes: list[tuple[np.ndarray, np.ndarray, int]]  # each wave's sampling box and size
-    weights: np.ndarray | None = None  # None until every wave has finished
+    values: np.ndarray  # run × parameter
+    wave: np.ndarray  # the wave that sampled each run
+    index: np.ndarray  # each run's place in its wave's sample
+    simulated: np.ndarray  # run × target
+    posterior: np.ndarray | None = None  # emulated set × parameter
+    weights: np.ndarray | None = None
+    predictive: Predictive | None = None
     interrupted: bool = False
 
 
-def distances(plan: Plan, simulated: np.ndarray) -> np.ndarray:
-    """Each fitted target's distance from its observation in standard deviations, per draw
-    (held-out targets left out; NaN counts as infinitely far)."""
+def distances(plan: Plan, simulated: np.ndarray, spread: np.ndarray | float = 0.0) -> np.ndarray:
+    """Each fitted target's distance from its observation, in standard deviations of the
+    observation and `spread` (an sd per value: the emulator's and the model's noise) together;
+    held-out targets left out, NaN counts as infinitely far."""
     fitted = [j for j, t in enumerate(plan.calibration.targets) if not t.held_out]
     observed = np.array([plan.figures[j].observed for j in fitted])
     sd = np.array([plan.calibration.targets[j].sd for j in fitted])
-    return np.nan_to_num((simulated[:, fitted] - observed) / sd, nan=np.inf)
+    spread = np.broadcast_to(spread, simulated.shape)[:, fitted]
+    return np.nan_to_num((simulated[:, fitted] - observed) / np.sqrt(sd ** 2 + spread ** 2),
+                         nan=np.inf)
 
 
-def implausibility(plan: Plan, simulated: np.ndarray) -> np.ndarray:
-    """Per draw, the largest distance of a fitted target from its observation (history
+def implausibility(plan: Plan, simulated: np.ndarray, spread: np.ndarray | float = 0.0):
+    """Per row, the largest distance of a fitted target from its observation (history
     matching's implausibility)."""
-    return np.max(np.abs(distances(plan, simulated)), axis=1)
+    return np.max(np.abs(distances(plan, simulated, spread)), axis=1)
 
 
-def fit(plan: Plan, workers: int, progress: bool) -> Fitted:
-    """Waves of Latin hypercube samples, each in the box of the parameter sets the earlier ones
-    found plausible; then importance weights (a Gaussian synthetic likelihood of the targets,
-    over the waves' mixture of boxes). Ctrl-C keeps what finished, without weights."""
-    cal = plan.calibration
-    low = np.array([p.low for p in cal.parameters], dtype=float)
-    high = np.array([p.high for p in cal.parameters], dtype=float)
-    fitted = Fitted(np.empty((0, len(low))), np.empty(0, int),
-                    np.empty((0, len(plan.figures))), [])
+Kept = dict[tuple[int, int], np.ndarray]  # (wave, place in it) → targets; the predictive
+# runs are wave `waves`, placed by replication
+
+
+def fit(plan: Plan, map_tasks: Callable, progress: bool, kept: Kept | None = None) -> Fitted:
+    """Waves of runs, each refitting the emulator and sampling the next wave among the sets it
+    does not rule out; then the emulated sets weighted by the targets' Gaussian likelihood
+    (uniform priors), and predictive runs at draws of that posterior. Every step is seeded, so
+    runs `kept` from a stopped calibration are the ones it would make again and are not rerun.
+    Ctrl-C keeps what finished."""
+    cal, kept = plan.calibration, kept or {}
+    low, high = (np.array([getattr(p, end) for p in cal.parameters], dtype=float)
+                 for end in ("low", "high"))
     rng = np.random.default_rng(cal.seed)
-    box = (low, high)
-    bar = tqdm(total=cal.samples * cal.waves, desc="parameter sets", unit="run",
-               disable=not progress, dynamic_ncols=True)
+    fitted = Fitted(np.empty((0, len(low))), np.empty(0, int), np.empty(0, int),
+                    np.empty((0, len(plan.figures))))
+    bar = tqdm(total=cal.samples * cal.waves + cal.predictive_runs, desc="history runs",
+               unit="run", disable=not progress, dynamic_ncols=True)
     with bar:
+        proposal = _sample(low, high, cal.samples, rng)
         for wave in range(cal.waves):
-            unit = qmc.LatinHypercube(d=len(low), seed=rng).random(cal.samples)
-            values = box[0] + unit * (box[1] - box[0])
-            fitted.boxes.append((box[0], box[1], len(values)))
-            sims, done = _run_wave(plan, values, workers, bar)
-            fitted.values = np.vstack([fitted.values, values[done]])
+            runs = Runs(plan, map_tasks, bar, kept, wave)
+            sims, done = runs.run([(row, 0) for row in proposal])
+            fitted.values = np.vstack([fitted.values, proposal[done]])
             fitted.wave = np.append(fitted.wave, np.full(np.count_nonzero(done), wave))
+            fitted.index = np.append(fitted.index, np.flatnonzero(done))
             fitted.simulated = np.vstack([fitted.simulated, sims[done]])
-            if not done.all():  # Ctrl-C: keep what finished, no weights
+            if not done.all():
                 fitted.interrupted = True
                 return fitted
-            box = _plausible_box(plan, fitted, low, high) or box
-    fitted.weights = _weights(plan, fitted, low, high)
+            model = emulator.fit(fitted.values, fitted.simulated, low, high, cal.seed)
+            candidates = _sample(low, high, cal.candidates, rng)
+            emulated = model.predict(candidates)
+            proposal = _next_wave(plan, candidates, emulated, rng)
+        fitted.posterior, fitted.weights = _weigh(plan, candidates, emulated)
+        fitted.predictive = _predict(plan, fitted, model, Runs(plan, map_tasks, bar, kept,
+                                                               cal.waves), rng)
+    fitted.interrupted = len(fitted.predictive.draws) < cal.predictive_runs
     return fitted
 
 
-def _run_wave(plan: Plan, values: np.ndarray, workers: int,
-              bar: tqdm) -> tuple[np.ndarray, np.ndarray]:
-    """Each parameter set's simulated targets, a row per set, and which sets finished (all of
-    them unless Ctrl-C stopped the wave)."""
-    variants = plan.variants
-    tasks = [(i, Task(variants, tuple(map(float, row)), plan.figures, plan.calibration.seed))
-             for i, row in enumerate(values)]
-    out = np.full((len(tasks), len(plan.figures)), np.nan)
-    done = np.zeros(len(tasks), dtype=bool)
-    try:
-        for (i, _), result in executors.pool(_simulate_row, tasks, workers):
-            out[i], done[i] = result, True
-            bar.update()
-    except KeyboardInterrupt:
-        pass  # the pool finished what was running; the caller keeps it
-    return out, done
+def _sample(low: np.ndarray, high: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A Latin hypercube of n parameter sets over the prior box."""
+    return low + qmc.LatinHypercube(d=len(low), seed=rng).random(n) * (high - low)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Runs one step of the calibration (a wave, or the predictive runs) through the
+    executor, taking the ones a stopped calibration kept instead of running them again."""
+
+    plan: Plan
+    map_tasks: Callable
+    bar: tqdm
+    kept: Kept
+    step: int
+
+    def run(self, sets: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Each (parameter set, replication)'s simulated targets, a row each, and which
+        finished (all of them unless Ctrl-C stopped the runs)."""
+        plan = self.plan
+        out = np.full((len(sets), len(plan.figures)), np.nan)
+        done = np.zeros(len(sets), dtype=bool)
+        for i in range(len(sets)):
+            if (self.step, i) in self.kept:
+                out[i], done[i] = self.kept[self.step, i], True
+                self.bar.update()
+        tasks = [(i, Task(plan.variants, tuple(map(float, row)), plan.figures,
+                          plan.calibration.seed, rep))
+                 for i, (row, rep) in enumerate(sets) if not done[i]]
+        try:
+            for (i, _), result in self.map_tasks(_simulate_row, tasks):
+                out[i], done[i] = result, True
+                self.bar.update()
+        except KeyboardInterrupt:
+            pass  # the executor finished what was running; the caller keeps it
+        return out, done
 
 
 def _simulate_row(item: tuple[int, Task]) -> tuple[float, ...]:
     return simulate(item[1])
 
 
-def _plausible_box(plan: Plan, fitted: Fitted, low: np.ndarray,
-                   high: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The box around every parameter set not ruled out so far, widened by a tenth of the
-    prior's range each side (so the next wave can find the edge), within the prior; None when
-    fewer than two are plausible."""
-    keep = implausibility(plan, fitted.simulated) < plan.calibration.cutoff
-    if np.count_nonzero(keep) < 2:
-        return None
-    margin = 0.1 * (high - low)
-    kept = fitted.values[keep]
-    return np.maximum(kept.min(axis=0) - margin, low), np.minimum(kept.max(axis=0) + margin, high)
+def _spread(emulated: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """The sd the emulator adds to an observation's: its own and one replication's noise."""
+    _, sd, noise = emulated
+    return np.sqrt(sd ** 2 + noise ** 2)
 
 
-def _weights(plan: Plan, fitted: Fitted, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Importance weights: the targets' Gaussian likelihood times the uniform prior, over the
-    density that sampled each draw (the waves' boxes as a mixture), normalised to sum to 1."""
-    log_lik = -0.5 * np.sum(distances(plan, fitted.simulated) ** 2, axis=1)
-    total = sum(n for _, _, n in fitted.boxes)
-    proposal = np.zeros(len(fitted.values))
-    for lo, hi, n in fitted.boxes:
-        inside = np.all((fitted.values >= lo) & (fitted.values <= hi), axis=1)
-        proposal += inside * (n / total) / np.prod(hi - lo)
-    log_w = log_lik - np.log(proposal) - np.log(np.prod(high - low))
-    if not np.isfinite(log_w).any():
-        return np.zeros(len(log_w))
-    w = np.exp(log_w - np.max(log_w[np.isfinite(log_w)]))
-    return w / w.sum()
+def _next_wave(plan: Plan, candidates: np.ndarray, emulated: tuple, rng) -> np.ndarray:
+    """The next wave's sets: drawn at random from the candidates the emulator does not rule
+    out (implausibility below the cutoff), or the least implausible when too few are left."""
+    n = plan.calibration.samples
+    score = implausibility(plan, emulated[0], _spread(emulated))
+    plausible = np.flatnonzero(score < plan.calibration.cutoff)
+    chosen = rng.choice(plausible, n, replace=False) if len(plausible) >= n \
+        else np.argsort(score)[:n]
+    return candidates[chosen]
+
+
+def _weigh(plan: Plan, candidates: np.ndarray,
+           emulated: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates with their importance weights (the Gaussian likelihood of the fitted
+    targets; the priors are uniform and the candidates sample them), normalised, without the
+    sets whose weight is below a millionth of the largest."""
+    log_lik = -0.5 * np.sum(distances(plan, emulated[0], _spread(emulated)) ** 2, axis=1)
+    if not np.isfinite(log_lik).any():
+        raise ScenarioError(plan.file, "targets", "no parameter set within the priors comes "
+                            "near every target; widen the priors or check the targets")
+    w = np.exp(log_lik - np.max(log_lik))
+    keep = w >= 1e-6
+    return candidates[keep], w[keep] / w[keep].sum()
+
+
+def _predict(plan: Plan, fitted: Fitted, model: emulator.Emulator, runs: Runs,
+             rng: np.random.Generator) -> Predictive:
+    """Run draw k of the posterior in replication k, and keep what the emulator predicted."""
+    draws = rng.choice(len(fitted.weights), plan.calibration.predictive_runs, p=fitted.weights)
+    sims, done = runs.run([(fitted.posterior[d], k) for k, d in enumerate(draws)])
+    emulated = model.predict(fitted.posterior[draws[done]])
+    return Predictive(draws[done], np.flatnonzero(done), sims[done], emulated)
 
 
 def effective_size(weights: np.ndarray) -> float:
@@ -309,8 +377,9 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float,
 
 
 def write(plan: Plan, fitted: Fitted, out: Path, started: dt.datetime) -> None:
-    """targets.parquet, runs/part-0.parquet and manifest.json; with weights also
-    posterior.parquet and fit.parquet. Every file is written whole or not at all."""
+    """targets.parquet, runs/part-0.parquet and manifest.json; with a posterior also
+    posterior.parquet, runs/predictive.parquet and fit.parquet. Every file is written whole or
+    not at all."""
     cal, meta = plan.calibration, results.run_metadata(plan.calibration.seed)
     targets = pa.table({"target": [f.name for f in plan.figures],
                         "observed": [f.observed for f in plan.figures],
@@ -320,79 +389,140 @@ def write(plan: Plan, fitted: Fitted, out: Path, started: dt.datetime) -> None:
                         "measure": [f.measure for f in plan.figures],
                         "year": pa.array([f.year for f in plan.figures], pa.int64())})
     results.write_parquet(out / "targets.parquet", targets, meta)
-    runs = {"draw": np.arange(len(fitted.values)), "wave": fitted.wave,
+    runs = {"draw": np.arange(len(fitted.values)), "wave": fitted.wave, "set": fitted.index,
             "implausibility": implausibility(plan, fitted.simulated)}
-    runs |= {path: fitted.values[:, j] for j, path in enumerate(plan.paths)}
-    runs |= {f"sim:{f.name}": fitted.simulated[:, j] for j, f in enumerate(plan.figures)}
-    results.write_parquet(out / "runs" / "part-0.parquet", pa.table(runs), meta)
+    results.write_parquet(out / "runs" / "part-0.parquet",
+                          pa.table(runs | _columns(plan, fitted.values, fitted.simulated)), meta)
     if fitted.weights is not None:
-        posterior = {"draw": np.arange(len(fitted.values))}
-        posterior |= {path: fitted.values[:, j] for j, path in enumerate(plan.paths)}
+        posterior = {"draw": np.arange(len(fitted.weights))}
+        posterior |= {path: fitted.posterior[:, j] for j, path in enumerate(plan.paths)}
         posterior["weight"] = fitted.weights
         results.write_parquet(out / "posterior.parquet", pa.table(posterior), meta)
+        results.write_parquet(out / "runs" / "predictive.parquet",
+                              predictive_table(plan, fitted), meta)
         results.write_parquet(out / "fit.parquet", fit_table(plan, fitted), meta)
     results.write_json(out / "manifest.json", {
         "calibration": str(plan.file), "name": cal.name, "settings": cal.model_dump(mode="json"),
         "base": plan.base.name, "base_config_sha256": plan.base.sha256(), "seed": cal.seed,
-        "runs": len(fitted.values), "effective_sample_size":
+        "runs": len(fitted.values) + _predictive_runs(fitted),
+        "effective_sample_size":
             None if fitted.weights is None else effective_size(fitted.weights),
-        "complete": fitted.weights is not None, "sim_version": __version__,
+        "complete": not fitted.interrupted, "sim_version": __version__,
         "git_commit": results.git_commit(), "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat()})
 
 
+def _predictive_runs(fitted: Fitted) -> int:
+    return 0 if fitted.predictive is None else len(fitted.predictive.draws)
+
+
+def _columns(plan: Plan, values: np.ndarray, simulated: np.ndarray) -> dict[str, np.ndarray]:
+    """A column per parameter path and per target (`sim:<target>`)."""
+    out = {path: values[:, j] for j, path in enumerate(plan.paths)}
+    return out | {f"sim:{f.name}": simulated[:, j] for j, f in enumerate(plan.figures)}
+
+
+def predictive_table(plan: Plan, fitted: Fitted) -> pa.Table:
+    """The predictive runs: the posterior row each ran, its replication, its parameters, the
+    targets it gave and the emulator's mean and sd for one replication there."""
+    pred = fitted.predictive
+    mean, sd, noise = pred.emulated
+    columns = {"draw": pred.draws, "replication": pred.replications}
+    columns |= _columns(plan, fitted.posterior[pred.draws], pred.simulated)
+    for j, f in enumerate(plan.figures):
+        columns[f"emulated:{f.name}"] = mean[:, j]
+        columns[f"emulated_sd:{f.name}"] = np.sqrt(sd[:, j] ** 2 + noise[:, j] ** 2)
+    return pa.table(columns)
+
+
 def fit_table(plan: Plan, fitted: Fitted) -> pa.Table:
-    """Per target: observed, the posterior mean of the simulated value and its 95 % interval
-    (weighted over draws: parameter and stochastic uncertainty together), and whether the
-    observation lies inside it."""
+    """Per target: observed, the mean and 95 % interval of the predictive runs (parameter and
+    stochastic uncertainty together), whether the observation lies inside, and the emulator's
+    check against those runs (share inside its 95 % interval, rms standardised error)."""
+    pred = fitted.predictive
+    checked = emulator.check_predictions(pred.emulated, pred.simulated)
     rows = []
     for j, f in enumerate(plan.figures):
-        sims = fitted.simulated[:, j]
-        keep = np.isfinite(sims)
-        mean = float(np.average(sims[keep], weights=fitted.weights[keep])) \
-            if fitted.weights[keep].sum() > 0 else math.nan
-        low, high = weighted_quantiles(sims, fitted.weights, (0.025, 0.975))
-        rows.append((f.name, f.observed, mean, low, high, bool(low <= f.observed <= high),
-                     plan.calibration.targets[j].held_out))
-    names = ("target", "observed", "posterior_mean", "ci_low", "ci_high", "inside", "held_out")
+        sims = pred.simulated[:, j]
+        sims = sims[np.isfinite(sims)]
+        mean = float(sims.mean()) if len(sims) else math.nan
+        low, high = np.quantile(sims, (0.025, 0.975)) if len(sims) else (math.nan, math.nan)
+        rows.append((f.name, f.observed, mean, float(low), float(high),
+                     bool(low <= f.observed <= high), plan.calibration.targets[j].held_out,
+                     float(checked["inside_95"][j]), float(checked["rms_z"][j])))
+    names = ("target", "observed", "posterior_mean", "ci_low", "ci_high", "inside", "held_out",
+             "emulator_inside_95", "emulator_rms_z")
     return pa.table({name: [r[i] for r in rows] for i, name in enumerate(names)})
 
 
 def summary_text(plan: Plan, fitted: Fitted) -> str:
     """The parameters' prior and posterior, and each target's fit, as printed tables."""
+    pred = fitted.predictive
     lines = [f"calibration {plan.calibration.name}: {len(fitted.values)} runs of {plan.base.name}"
-             f" in {len(fitted.boxes)} waves; effective sample size "
-             f"{effective_size(fitted.weights):.1f}", "",
+             f" in {plan.calibration.waves} waves, {len(pred.draws)} predictive runs; "
+             f"effective sample size {effective_size(fitted.weights):.0f} of "
+             f"{plan.calibration.candidates} emulated sets", "",
              f"{'parameter':<50} {'prior':>18}  {'posterior mean [95 % interval]':>32}"]
     for j, p in enumerate(plan.calibration.parameters):
-        mean = float(np.average(fitted.values[:, j], weights=fitted.weights))
-        low, high = weighted_quantiles(fitted.values[:, j], fitted.weights, (0.025, 0.975))
+        mean = float(np.average(fitted.posterior[:, j], weights=fitted.weights))
+        low, high = weighted_quantiles(fitted.posterior[:, j], fitted.weights, (0.025, 0.975))
         prior = f"{p.low:g}–{p.high:g}" + (" ×" if p.scale else "")
         lines.append(f"{p.path:<50} {prior:>18}  {f'{mean:.3g} [{low:.3g}, {high:.3g}]':>32}")
-    lines += ["", f"{'target':<28} {'observed':>10}  {'posterior [95 % interval]':>30}  inside"
-                  "  (held out: predicted, not fitted)"]
+    lines += ["", f"{'target':<28} {'observed':>10}  {'predictive [95 % interval]':>30}  inside"
+                  "  emulator: in 95 %, rms z   (held out: predicted, not fitted)"]
     for f, row in zip(plan.figures, fit_table(plan, fitted).to_pylist(), strict=True):
         band = " ".join((backtest.number(row["posterior_mean"], f.unit),
                          f"[{backtest.number(row['ci_low'], f.unit)},",
                          f"{backtest.number(row['ci_high'], f.unit)}]"))
         lines.append(f"{row['target']:<28} {backtest.number(row['observed'], f.unit):>10}  "
-                     f"{band:>30}  {'yes' if row['inside'] else 'NO'}"
-                     f"{'  held out' if row['held_out'] else ''}")
+                     f"{band:>30}  {'yes' if row['inside'] else 'NO ':<6}"
+                     f"  {row['emulator_inside_95']:>15.0%}, {row['emulator_rms_z']:.2f}"
+                     f"{'   held out' if row['held_out'] else ''}")
     return "\n".join(lines)
 
 
-def run(plan: Plan, out: Path, workers: int, progress: bool) -> int:
-    """Fit, write the folder, print the tables; 130 after Ctrl-C (what finished kept)."""
-    problem = results.taken(out)
+def run(plan: Plan, out: Path, executor: executors.Executor, resume: bool,
+        progress: bool) -> int:
+    """Fit, write the folder, print the tables; 130 after Ctrl-C (what finished kept, and
+    `resume` goes on from it)."""
+    kept = _kept(plan, out) if resume else None
+    problem = None if resume else results.taken(out)
     if problem is not None:
-        raise ScenarioError(out, "--out", f"{problem}; choose a new folder")
+        raise ScenarioError(out, "--out", f"{problem}; choose a new folder, or add --resume to "
+                            "go on with a stopped calibration")
     started = dt.datetime.now(dt.UTC)
-    fitted = fit(plan, workers, progress)
+    with executor.started() as (map_tasks, _):
+        fitted = fit(plan, map_tasks, progress, kept)
     write(plan, fitted, out, started)
     if fitted.interrupted:
-        print(f"interrupted: {len(fitted.values)} runs kept in {out}, no posterior",
-              file=sys.stderr)
+        what = "no posterior" if fitted.weights is None else "the posterior, some predictive runs"
+        print(f"interrupted: {len(fitted.values) + _predictive_runs(fitted)} runs kept in {out} "
+              f"({what}); run again with --resume to go on", file=sys.stderr)
         return 130
     print(summary_text(plan, fitted))
     print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def _kept(plan: Plan, out: Path) -> Kept:
+    """The runs a stopped calibration of this same file left in `out`, by (wave, place); a
+    folder made by another calibration (or none) is refused."""
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        raise ScenarioError(out, "--resume", "no calibration to go on with here (no "
+                            "manifest.json)")
+    made = json.loads(manifest.read_text(encoding="utf-8"))
+    if made.get("settings") != plan.calibration.model_dump(mode="json") \
+            or made.get("base_config_sha256") != plan.base.sha256():
+        raise ScenarioError(out, "--resume", "the folder was made by another calibration (its "
+                            "settings or history run differ); choose a new folder")
+    kept: Kept = {}
+    for name, step, place in (("part-0", "wave", "set"), ("predictive", None, "replication")):
+        file = out / "runs" / f"{name}.parquet"
+        if file.is_file():
+            table = pq.read_table(file).to_pydict()
+            sims = np.column_stack([table[f"sim:{f.name}"] for f in plan.figures])
+            steps = table[step] if step else [plan.calibration.waves] * len(sims)
+            kept |= {(int(w), int(i)): row for w, i, row in zip(steps, table[place], sims,
+                                                                  strict=True)}
+    return kept

@@ -16,6 +16,8 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 IN_FLIGHT_PER_WORKER = 2  # one running, one waiting: workers never idle, memory stays flat
@@ -134,3 +136,21 @@ def dask(fn: Callable[[Item], Result], items: Iterable[Item],
 def threads(client) -> int:
     """How many tasks the cluster runs at once (at least 1)."""
     return max(1, sum(client.nthreads().values()))
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where tasks run: a process pool of `workers`, or the Dask scheduler at `scheduler`."""
+
+    workers: int
+    scheduler: str | None = None
+
+    @contextmanager
+    def started(self) -> Iterator[tuple[Callable, int]]:
+        """(map, workers): map(fn, items) yields (item, result) as work finishes. A cluster
+        is reached before anything is written, so a bad address leaves no folder behind."""
+        if self.scheduler is None:
+            yield partial(pool, workers=self.workers), self.workers
+            return
+        with dask_client(self.scheduler, self.workers) as client:
+            yield partial(dask, client=client), threads(client)

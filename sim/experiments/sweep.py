@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -61,24 +59,6 @@ class Shard:
 
 
 @dataclass(frozen=True)
-class Executor:
-    """Where tasks run: a process pool of `workers`, or the Dask scheduler at `scheduler`."""
-
-    workers: int
-    scheduler: str | None = None
-
-    @contextmanager
-    def started(self) -> Iterator[tuple[Callable, int]]:
-        """(map, workers): map(fn, items) yields (item, result) as work finishes. A cluster
-        is reached before anything is written, so a bad address leaves no folder behind."""
-        if self.scheduler is None:
-            yield partial(executors.pool, workers=self.workers), self.workers
-            return
-        with executors.dask_client(self.scheduler, self.workers) as client:
-            yield partial(executors.dask, client=client), executors.threads(client)
-
-
-@dataclass(frozen=True)
 class Task:
     """A bundle of replications: (point, rep, factor values) each, made from one base."""
 
@@ -119,7 +99,7 @@ def metrics_path(out: Path, pair: Pair) -> Path:
     return results.part_path(out, METRICS, point=pair.point, rep=pair.rep)
 
 
-def run(sweep: Sweep, out: Path, executor: Executor, shard: Shard = Shard(),
+def run(sweep: Sweep, out: Path, executor: executors.Executor, shard: Shard = Shard(),
         resume: bool = False, progress: bool = True) -> Progress:
     """Run this shard's missing pairs into `out`, then, once every pair of the design is in
     the folder, write the summary, sensitivity and manifest."""
@@ -269,7 +249,7 @@ def _any_year(metric: str) -> str:
     return re.sub(r"_\d{4}(?=_|$)", "_YYYY", metric)
 
 
-def manifest(sweep: Sweep, state: Progress, shard: Shard, executor: Executor) -> dict:
+def manifest(sweep: Sweep, state: Progress, shard: Shard, executor: executors.Executor) -> dict:
     """What the folder holds and how this run made it."""
     body = results.manifest([sweep.base], sweep.design.seed, sweep.design.reps, state.started)
     return {**body, "design": {"file": str(sweep.file), "sha256": sweep.sha256(),

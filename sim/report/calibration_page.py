@@ -18,6 +18,7 @@ from sim.report.style import PALETTE, Section, styled
 
 FITTED, HELD_OUT = PALETTE[0], PALETTE[1]
 BINS = 20  # histogram bins across each parameter's prior range
+PAIR_POINTS = 1000  # posterior draws in the pairs plot (a seeded weighted resample)
 
 
 def is_calibration(folder: Path) -> bool:
@@ -37,8 +38,10 @@ def sections(folder: Path) -> list[Section]:
     fit = pq.read_table(folder / "fit.parquet").to_pylist()
     posterior = pq.read_table(folder / "posterior.parquet").to_pydict()
     manifest = read_manifest(folder)
+    parameters = manifest["settings"]["parameters"]
     found = [counts_section(fit, targets), distance_section(fit, targets),
-             marginals_section(posterior, manifest["settings"]["parameters"])]
+             marginals_section(posterior, parameters), pairs_section(posterior, parameters),
+             emulator_section(fit)]
     return [s for s in found if s is not None]
 
 
@@ -46,17 +49,18 @@ def header(manifest: dict) -> str:
     esc, settings = html.escape, manifest["settings"]
     facts = (("Calibration file", manifest["calibration"]), ("History run", manifest["base"]),
              ("Runs", manifest["runs"]), ("Waves", settings["waves"]),
-             ("Effective sample size", f"{manifest['effective_sample_size']:.1f}"),
+             ("Effective sample size", f"{manifest['effective_sample_size']:,.0f}"),
              ("Seed", manifest["seed"]), ("Simulator version", manifest["sim_version"]),
              ("Git commit", manifest.get("git_commit") or "not recorded"))
     rows = "".join(f"<tr><th>{k}</th><td>{esc(str(v))}</td></tr>" for k, v in facts)
     return f"""<header>
 <h1>Calibration {esc(manifest['name'])}: the history against the model</h1>
 <p class='lead'>{esc(settings.get('description', ''))}. Parameter sets were drawn in waves from
-the priors, each simulated once over the history, and weighted by how close they came to what
-was observed. The posterior is the weighted sets; its bands carry parameter and stochastic
-uncertainty together. An effective sample size of a few means a few sets carry the weight: read
-the bands as a first look, not a result. Method: docs/calibration.md.</p>
+the priors and simulated over the history; a Gaussian-process emulator learnt from those runs
+ruled out, wave by wave, the sets that could not come near what was observed, and finally
+weighed {settings['candidates']:,} sets by how close they came. The posterior is those weighted
+sets; the bands are fresh runs at its draws and carry parameter and stochastic uncertainty
+together. Method: docs/calibration.md.</p>
 <table>{rows}</table>
 </header>"""
 
@@ -139,3 +143,46 @@ def marginals_section(posterior: dict, parameters: list[dict]) -> Section:
                    "The weight of the posterior's parameter sets in each twentieth of the "
                    "parameter's prior range (the whole x axis). A flat prior would fill every "
                    "bar alike; a narrow peak says the history pins the parameter down.", fig)
+
+
+def pairs_section(posterior: dict, parameters: list[dict]) -> Section | None:
+    """Every pair of parameters as a scatter of posterior draws: where the history trades one
+    parameter against another (a ridge) rather than pinning each down."""
+    if len(parameters) < 2:
+        return None
+    weights = np.asarray(posterior["weight"])
+    picks = np.random.default_rng(0).choice(len(weights), PAIR_POINTS, p=weights)
+    dims = [{"label": _short(p["path"]), "values": np.asarray(posterior[p["path"]])[picks]}
+            for p in parameters]
+    fig = go.Figure(go.Splom(dimensions=dims, showupperhalf=False, diagonal_visible=False,
+                             marker={"size": 3, "color": FITTED, "opacity": 0.4}))
+    styled(fig, 160 + 150 * len(parameters)).update_layout(hovermode="closest")
+    return Section("cal-pairs", "Pairs of parameters: what the history trades off",
+                   f"{PAIR_POINTS} draws of the posterior (resampled by weight), one panel per "
+                   "pair of parameters. A cloud along a diagonal means the history fits as well "
+                   "with more of one and less of the other: neither is known alone.", fig)
+
+
+def _short(path: str) -> str:
+    """A parameter path without the sections a reader does not need to tell them apart."""
+    return path.removeprefix("population.").removeprefix("types.")
+
+
+def emulator_section(fit: list[dict]) -> Section:
+    """The emulator against the predictive runs: per target, the share of fresh runs inside its
+    95 % interval (about 95 % when the emulator is honest)."""
+    fig = go.Figure(go.Bar(x=[r["emulator_inside_95"] for r in fit],
+                           y=[r["target"] for r in fit], orientation="h",
+                           marker={"color": [HELD_OUT if r["held_out"] else FITTED for r in fit]},
+                           text=[f"rms z {r['emulator_rms_z']:.2f}" for r in fit],
+                           hovertemplate="%{y}: %{x:.0%} inside<extra></extra>"))
+    fig.add_vline(x=0.95, line={"color": "#000", "width": 1, "dash": "dot"})
+    styled(fig, 120 + 32 * len(fit)).update_layout(hovermode="closest")
+    fig.update_xaxes(title_text="share of predictive runs inside the emulator's 95 % interval",
+                     range=[0, 1.05], tickformat=".0%")
+    return Section("cal-emulator", "The emulator's own check against fresh runs",
+                   "The posterior was weighed with a Gaussian-process emulator of the history "
+                   "run. Each predictive run (a fresh simulation at a posterior draw) is set "
+                   "against the emulator's 95&nbsp;% interval for it: about 95&nbsp;% inside "
+                   "(dotted line) and an rms standardised error near 1 say the emulator is "
+                   "honest; far fewer say the posterior leans on a poor emulator.", fig)

@@ -14,12 +14,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from sim import config
 from sim.cli import main
-from sim.experiments import backtest, calibrate, posterior
+from sim.experiments import backtest, calibrate, executors, posterior
 from sim.model.city import run_replication
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
@@ -64,7 +65,8 @@ def problem(tmp_path_factory) -> Path:
     targets = "".join(f'[[targets]]\nfigure = "{name}"\nsd = {sd}\n'
                       for name, (_, sd) in truth.items())
     (folder / "small.toml").write_text(
-        'name = "small"\nobserved = "observed.toml"\nsamples = 40\nwaves = 2\nseed = 7\n\n'
+        'name = "small"\nobserved = "observed.toml"\nsamples = 40\nwaves = 2\n'
+        'predictive_runs = 10\nseed = 7\n\n'
         f'[[parameters]]\npath = "{PATH}"\nlow = 0.3\nhigh = 3.0\n\n' + targets,
         encoding="utf-8")
     return folder / "small.toml"
@@ -73,11 +75,12 @@ def problem(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_the_posterior_covers_the_truth(problem):
     plan = calibrate.load(problem)
-    fitted = calibrate.fit(plan, workers=1, progress=False)
-    low, high = calibrate.weighted_quantiles(fitted.values[:, 0], fitted.weights, (0.05, 0.95))
+    fitted = calibrate.fit(plan, executors.serial, progress=False)
+    low, high = calibrate.weighted_quantiles(fitted.posterior[:, 0], fitted.weights, (0.05, 0.95))
     assert low <= TRUTH <= high, (low, high)
+    print(f"90 % interval [{low:.2f}, {high:.2f}]")
     assert high - low < 0.5 * (3.0 - 0.3)  # the figures say something about the parameter
-    assert calibrate.effective_size(fitted.weights) > 5
+    assert calibrate.effective_size(fitted.weights) > 100  # the emulator weighs many sets
 
 
 def test_a_held_out_target_is_predicted_not_fitted(problem):
@@ -88,7 +91,7 @@ def test_a_held_out_target_is_predicted_not_fitted(problem):
                                  'figure = "homeless_in_year_2024"\nheld_out = true'),
                     encoding="utf-8")
     plan = calibrate.load(held, budget=6)
-    fitted = calibrate.fit(plan, workers=1, progress=False)
+    fitted = calibrate.fit(plan, executors.serial, progress=False)
     count = (fitted.simulated[:, 0] - plan.figures[0].observed) / plan.calibration.targets[0].sd
     assert np.allclose(calibrate.distances(plan, fitted.simulated)[:, 0], count)
     assert calibrate.distances(plan, fitted.simulated).shape[1] == 1
@@ -97,22 +100,26 @@ def test_a_held_out_target_is_predicted_not_fitted(problem):
 
 def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["calibrate", str(problem), "--out", str(out), "--budget", "6",
+    assert main(["calibrate", str(problem), "--out", str(out), "--budget", "10",
                  "--workers", "1", "--quiet"]) == 0
     posterior = pq.read_table(out / "posterior.parquet").to_pydict()
-    assert set(posterior) == {"draw", PATH, "weight"} and len(posterior["draw"]) == 6
+    assert set(posterior) == {"draw", PATH, "weight"} and len(posterior["draw"]) > 100
     assert sum(posterior["weight"]) == pytest.approx(1.0)
     fit = pq.read_table(out / "fit.parquet").to_pydict()
     assert fit["target"] == list(FIGURES)
+    assert all(0 <= share <= 1 for share in fit["emulator_inside_95"])
     assert pq.read_table(out / "targets.parquet").column("uncertainty").to_pylist()[0] > 0
-    assert pq.read_table(out / "runs" / "part-0.parquet").num_rows == 6
+    assert pq.read_table(out / "runs" / "part-0.parquet").num_rows == 8  # 4 a wave
+    predictive = pq.read_table(out / "runs" / "predictive.parquet").to_pydict()
+    assert predictive["replication"] == [0, 1]  # draw k runs in replication k
+    assert set(predictive["draw"]) <= set(posterior["draw"])
     assert (out / "manifest.json").is_file()
     page = (out / "report.html").read_text(encoding="utf-8")
-    for figure in ("cal-counts", "cal-fit", "cal-marginals"):
+    for figure in ("cal-counts", "cal-fit", "cal-marginals", "cal-emulator"):
         assert f'<div id="{figure}"' in page, figure
     assert main(["report", str(out)]) == 0  # rebuilt from the folder alone
     printed = capsys.readouterr().out
-    assert "calibration small: 6 runs of golden in 2 waves" in printed
+    assert "calibration small: 8 runs of golden in 2 waves, 2 predictive runs" in printed
 
 
 @pytest.mark.parametrize(("change", "key", "says"), [
@@ -176,3 +183,49 @@ def test_the_backtest_runs_with_the_posterior(problem, tmp_path, capsys):
                  "2", "--workers", "1", "--quiet"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.endswith(f"each replication a draw of the posterior in {cal}")
+
+
+def test_resume_runs_only_what_a_stopped_calibration_left(problem, tmp_path, monkeypatch):
+    """A folder cut back to its first wave (as Ctrl-C leaves it) is finished by --resume with
+    the runs it lacks, and ends as the uninterrupted calibration does."""
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    args = ["calibrate", str(problem), "--budget", "10", "--workers", "1", "--quiet"]
+    assert main([*args, "--out", str(whole)]) == 0
+    (cut / "runs").mkdir(parents=True)
+    (cut / "manifest.json").write_bytes((whole / "manifest.json").read_bytes())
+    runs = pq.read_table(whole / "runs" / "part-0.parquet")
+    pq.write_table(runs.filter(pc.equal(runs.column("wave"), 0)),
+                   cut / "runs" / "part-0.parquet")
+    ran = []
+    simulate = calibrate.simulate
+    monkeypatch.setattr(calibrate, "simulate", lambda task: ran.append(task) or simulate(task))
+    assert main([*args, "--out", str(cut)]) == 2  # not without --resume
+    assert main([*args, "--out", str(cut), "--resume"]) == 0
+    assert len(ran) == 4 + 2  # the second wave and the predictive runs
+    for name in ("posterior.parquet", "fit.parquet", "runs/part-0.parquet"):
+        assert pq.read_table(cut / name).equals(pq.read_table(whole / name)), name
+
+
+def test_resume_refuses_another_calibrations_folder(problem, tmp_path, capsys):
+    other = problem.parent / "other.toml"
+    other.write_text(problem.read_text(encoding="utf-8").replace("seed = 7", "seed = 8"),
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["calibrate", str(problem), "--budget", "5", "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["calibrate", str(other), "--budget", "5", "--workers", "1", "--quiet",
+                 "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--resume" in err and "another calibration" in err and "\n" not in err
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_posterior(problem, tmp_path):
+    pytest.importorskip("distributed")
+    args = ["calibrate", str(problem), "--budget", "5", "--workers", "1", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "pool")]) == 0
+    assert main([*args, "--out", str(tmp_path / "dask"), "--scheduler", "local"]) == 0
+    for name in ("posterior.parquet", "runs/predictive.parquet"):
+        assert pq.read_table(tmp_path / "dask" / name).equals(
+            pq.read_table(tmp_path / "pool" / name)), name
