@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim import config
 from sim.config.files import is_steps, locate, resolve
 from sim.config.schema import Frozen, Name, Scenario, ScenarioError
+from sim.config.steps import add_from
 
 OUTCOMES = ("housed_total", "homeless_mean", "homeless_to_home_days_median")
 Kind = Literal["number", "steps", "ids"]
@@ -170,6 +171,19 @@ def kind_of(data: dict, path: str) -> Kind:
         return "ids"
     raise ValueError(f"{path!r} is not a number, a list of dated steps or a list of department "
                      "ids, so no step can be added to it")
+
+
+def add_step(data: dict, path: str, kind: Kind, step: float | tuple[int, ...],
+             start: dt.date) -> None:
+    """Add a step to scenario data in place: to dated steps from `start` on, to a number for
+    the whole run, or ids to a list of department ids."""
+    node, key = locate(data, path)
+    if kind == "steps":
+        node[key] = add_from(node[key], start, step)
+    elif kind == "number":
+        config.set_parameter(data, path, node[key] + step, start)
+    else:
+        node[key] = sorted({*node[key], *step})
 
 
 def _check(file: Path, i: int, lever: Lever, data: dict) -> Kind:

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from sim import config
 from sim.config import Scenario, ScenarioError
 from sim.config.files import locate
-from sim.config.levers import Lever, LeverSpec
-from sim.config.steps import add_from, value_on
+from sim.config.levers import Lever, LeverSpec, add_step
+from sim.config.steps import value_on
 from sim.experiments import sweep
 
 DEFAULT_FILE = "designs/levers"  # the shipped lever file, scenarios/designs/levers.toml
@@ -76,13 +76,7 @@ def variant(base: Scenario, lever: Lever, kind: str, start: dt.date) -> Scenario
     data = base.model_dump(by_alias=True)
     data["name"] = PREFIX + lever.name
     data["description"] = f"{base.name} with {lever.name}: {step_text(base, lever, kind, start)}"
-    node, key = locate(data, lever.path)
-    if kind == "steps":
-        node[key] = add_from(node[key], start, lever.step)
-    elif kind == "number":
-        config.set_parameter(data, lever.path, node[key] + lever.step, start)
-    else:
-        node[key] = sorted({*node[key], *lever.step})
+    add_step(data, lever.path, kind, lever.step, start)
     return Scenario.model_validate(data)
 
 

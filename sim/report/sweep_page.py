@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from plotly.subplots import make_subplots
 
 from sim.output.results import read_manifest
-from sim.report import calibration_page
+from sim.report import budget_page, calibration_page
 from sim.report import page as report
 from sim.report.page import UNITS, label, write_page
 from sim.report.style import PALETTE, Section, styled
@@ -30,16 +30,20 @@ def is_sweep(folder: Path) -> bool:
 
 
 def build_any(folder: Path) -> Path:
-    """Write the report of a sweep, calibration or result folder, whichever it is."""
+    """Write the report of a sweep, calibration, optimise or result folder, whichever it is."""
     if calibration_page.is_calibration(folder):
         return calibration_page.build_report(folder)
+    if budget_page.is_budget(folder):
+        return budget_page.build_report(folder)
     return (build_report if is_sweep(folder) else report.build_report)(folder)
 
 
 def sections_of(folder: Path) -> list[Section]:
-    """The report sections of a sweep, calibration or result folder, whichever it is."""
+    """The report sections of a sweep, calibration, optimise or result folder."""
     if calibration_page.is_calibration(folder):
         return calibration_page.sections(folder)
+    if budget_page.is_budget(folder):
+        return budget_page.sections(folder)
     return (sections if is_sweep(folder) else report.sections)(folder)
 
 
