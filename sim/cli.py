@@ -10,6 +10,7 @@ is expected, the name of a shipped scenario (`reform_2024`) will do.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shutil
 import sys
@@ -282,6 +283,8 @@ def report_command(args: argparse.Namespace) -> int:
 def dashboard_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("folder", type=Path, nargs="?", metavar="DIR",
                      help="a result folder to open in the app")
+    cmd.add_argument("--budget", type=Path, metavar="DIR",
+                     help="an optimise folder to open in the Budget tab")
     cmd.add_argument("--port", type=_port, default=8050, help="port (default 8050)")
     cmd.add_argument("--reps", type=_positive_int, default=5,
                      help="replications per scenario at the start (default 5)")
@@ -301,8 +304,13 @@ def dashboard_command(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise BadInput(f"dashboard: needs the app extra ({exc.name} is missing): "
                        "pip install -e '.[app]'") from None
+    if args.budget is not None:
+        try:
+            dashboard.budget_tab.read(str(args.budget))
+        except dashboard.budget_tab.FolderError as exc:
+            raise BadInput(f"{args.budget}: --budget: {exc}") from None
     dashboard.serve(args.folder, args.port, shipped_folder(), args.cache, args.years, args.reps,
-                    args.workers)
+                    args.workers, budget=args.budget)
     return 0
 
 
@@ -348,38 +356,33 @@ def backtest_command(args: argparse.Namespace) -> int:
 
 def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("calibration", type=Path, metavar="CALIBRATION.toml")
-    cmd.add_argument("--out", type=Path,
-                     help="result folder (default results/calibrate-<name>/)")
-    _scheduler_options(cmd)
-    cmd.add_argument("--resume", action="store_true",
-                     help="keep the runs a stopped calibration left in --out and go on from there")
+    _folder_options(cmd, "calibrate", "the runs a stopped calibration left")
     cmd.add_argument("--budget", type=_positive_int, metavar="N",
                      help="runs in all: a fifth for the predictive runs, the rest split over the "
                           "waves (default: the file's samples × waves + predictive_runs)")
-    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
     plan = calibrate.load(resolve(args.calibration), args.budget)
     out = args.out or Path("results") / f"calibrate-{plan.calibration.name}"
-    code = calibrate.run(plan, out, _executor(args), args.resume, progress=not args.quiet)
-    if code == 0:
-        from sim.report import calibration_page  # plotly is imported only for a report
+    return _reported(calibrate.run(plan, out, _executor(args), args.resume,
+                                   progress=not args.quiet), out, "calibration_page")
 
-        calibration_page.build_report(out)
+
+def _reported(code: int, out: Path, page: str) -> int:
+    """After a finished run (code 0), out/report.html by that report module; plotly is
+    imported only when a report is drawn."""
+    if code == 0:
+        importlib.import_module(f"sim.report.{page}").build_report(out)
     return code
 
 
 def optimise_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("budget", type=Path, metavar="BUDGET.toml")
-    cmd.add_argument("--out", type=Path, help="result folder (default results/optimise-<name>/)")
-    _scheduler_options(cmd)
-    cmd.add_argument("--resume", action="store_true",
-                     help="keep the replications a stopped run left in --out and go on")
+    _folder_options(cmd, "optimise", "the replications a stopped run left")
     cmd.add_argument("--posterior", type=Path, metavar="DIR",
                      help="a calibration folder: replication r of every portfolio runs draw r "
                           "of its posterior, so the choice is robust to what is not known")
-    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def optimise_command(args: argparse.Namespace) -> int:
@@ -389,25 +392,16 @@ def optimise_command(args: argparse.Namespace) -> int:
     most = budget.spec.selection.max_replications + budget.spec.marginal_replications
     drawn = None if args.posterior is None else \
         posterior.load(args.posterior).drawn(most, budget.spec.seed)
-    code = optimise.optimise(budget, out, _executor(args), args.resume, drawn,
-                             progress=not args.quiet)
-    if code == 0:
-        from sim.report import budget_page  # plotly is imported only for a report
-
-        budget_page.build_report(out)
-    return code
+    return _reported(optimise.optimise(budget, out, _executor(args), args.resume, drawn,
+                                       progress=not args.quiet), out, "budget_page")
 
 
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
-    cmd.add_argument("--out", type=Path, help="result folder (default results/sweep-<name>/)")
-    _scheduler_options(cmd)
+    _folder_options(cmd, "sweep", "finished (point, replication) pairs")
     cmd.add_argument("--shard", type=_shard, default=sweep.Shard(), metavar="i/N",
                      help="run only the i-th of N disjoint slices (job arrays); the summary is "
                           "written by the run that completes the folder")
-    cmd.add_argument("--resume", action="store_true",
-                     help="keep finished (point, replication) pairs in --out and run the rest")
-    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def sweep_command(args: argparse.Namespace) -> int:
@@ -433,6 +427,16 @@ def _scheduler_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--scheduler", metavar="ADDRESS",
                      help="run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' "
                           "for a Dask LocalCluster here; needs the dask extra")
+
+
+def _folder_options(cmd: argparse.ArgumentParser, command: str, kept: str) -> None:
+    """--out, where the runs go, --resume and --quiet: the options of long work into a folder."""
+    cmd.add_argument("--out", type=Path,
+                     help=f"result folder (default results/{command}-<name>/)")
+    _scheduler_options(cmd)
+    cmd.add_argument("--resume", action="store_true",
+                     help=f"keep {kept} in --out and run the rest")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _executor(args: argparse.Namespace) -> executors.Executor:

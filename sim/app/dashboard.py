@@ -4,7 +4,9 @@ A presenter picks a starting scenario and changes staff, inflow, quota or horizo
 few replications of the variant beside the starting scenario in the background (common random
 numbers: same seed, same citizens), shows progress, and then the report's figures for both with
 intervals and paired differences. Settings already run come from the cache. A result folder can
-be opened in its own tab. Bad values get a message in the page, never a crash.
+be opened in its own tab, and an optimise folder in the Budget tab, where a slider sets the money
+and the page shows the best mix simulated for it. Bad values get a message in the page, never a
+crash.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from sim import config
 from sim.analysis import metrics
+from sim.app import budget_tab
 from sim.config import Scenario, ScenarioError
 from sim.experiments.whatif import VARIANT, Background, Run, Settings, cached_run, defaults, variant
 from sim.report import data as report_data
@@ -59,6 +62,10 @@ table.metrics tr:nth-child(even) {{ background: #f4f6f8; }}
 table {{ border-collapse: collapse; font-size: .9rem; }} th, td {{ padding: .25rem .6rem; }}
 .ci {{ color: #666; display: block; font-size: .85em; }} .clear {{ font-weight: 600; }}
 .swatch {{ display: inline-block; width: .9em; height: .9em; margin-right: .35em; }}
+.budget-controls {{ margin: 1rem 0; max-width: 60rem; }}
+.budget-controls label {{ display: block; font-weight: 600; margin-top: .8rem; }}
+#money {{ padding-left: 1rem; }}  /* room for the first mark's label */
+#budget-view table {{ max-width: 56rem; }} #budget-view th {{ text-align: left; }}
 """
 
 
@@ -224,6 +231,43 @@ def folder_view(folder: str | None) -> list:
             *(section_view(s, "folder") for s in sweep_report.sections_of(path))]
 
 
+def budget_view(folder: str | None, money_dkk: float | None) -> list:
+    """The Budget tab below its controls for the money on the slider (the full budget at
+    first), or a message why the folder cannot be shown."""
+    if not folder:
+        return [html.P("No optimise folder open. Give its path above and press Open.",
+                       className="note")]
+    try:
+        shown = budget_tab.read(folder)
+    except budget_tab.FolderError as exc:
+        return [html.P(f"{folder}: {exc}", id="budget-message", className="message")]
+    money_dkk = shown.budget_dkk_per_year if money_dkk is None else money_dkk
+    note = html.P(f"Optimise folder {folder} (budget {shown.name})", id="budget-note",
+                  className="note")
+    return [note, *(section_view(s, "budget") for s in budget_tab.sections(shown, money_dkk))]
+
+
+def budget_slider(folder: str | None) -> tuple[float, dict, float, bool]:
+    """The slider's max, marks, value and disabled flag: 0 to the folder's budget, starting at
+    the budget; disabled without an optimise folder."""
+    try:
+        budget = budget_tab.read(folder).budget_dkk_per_year
+    except budget_tab.FolderError:
+        return 1, {}, 0, True
+    return budget, budget_tab.marks(budget), budget, False
+
+
+def budget_controls(budget: str | None) -> html.Div:
+    """The Budget tab's own controls: the optimise folder and the money a year."""
+    return html.Div([
+        html.Label("Open an optimise folder", htmlFor="budget-folder"),
+        dcc.Input(id="budget-folder", type="text", value=budget or "", style={"width": "70%"}),
+        html.Button("Open", id="budget-open"),
+        html.Label("Money a year for the levers, DKK", htmlFor="money"),
+        dcc.Slider(id="money", min=0, max=1, step=budget_tab.STEP_DKK, value=0, disabled=True),
+        dcc.Store(id="budget-opened")], className="budget-controls")
+
+
 def controls(app: App, base: str, folder: str | None) -> html.Div:
     """The left column: scenario, the numeric controls, messages, progress, folder."""
     rows = [html.Label("Starting scenario"),
@@ -242,13 +286,16 @@ def controls(app: App, base: str, folder: str | None) -> html.Div:
     return html.Div(rows, className="controls")
 
 
-def build(app: App, base: str, folder: str | None) -> Dash:
-    """The Dash app: layout and callbacks."""
+def build(app: App, base: str, folder: str | None, budget: str | None = None) -> Dash:
+    """The Dash app: layout and callbacks; a folder or optimise folder given opens its tab."""
     dash = Dash(__name__, title="What if? Homeless to own home", serve_locally=True)
     dash.index_string = dash.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
-    tabs = dcc.Tabs(id="tabs", value="folder" if folder else "whatif", children=[
+    start = "budget" if budget else "folder" if folder else "whatif"
+    tabs = dcc.Tabs(id="tabs", value=start, children=[
         dcc.Tab(label="What if? (live)", value="whatif", children=html.Div(id="whatif-view")),
-        dcc.Tab(label="Result folder", value="folder", children=html.Div(id="folder-view"))])
+        dcc.Tab(label="Result folder", value="folder", children=html.Div(id="folder-view")),
+        dcc.Tab(label="Budget", value="budget", children=html.Div(
+            [budget_controls(budget), html.Div(id="budget-view")]))])
     dash.layout = html.Div([
         html.H1("What if? From homeless to own home — live simulation",
                 style={"padding": "0 1.5rem"}),
@@ -305,12 +352,24 @@ def register(dash: Dash, app: App) -> None:
     def open_folder(clicks: int | None, folder: str | None):
         return folder_view(folder), "folder" if clicks or folder else no_update
 
+    @dash.callback(Output("budget-opened", "data"), Output("money", "max"),
+                   Output("money", "marks"), Output("money", "value"), Output("money", "disabled"),
+                   Input("budget-open", "n_clicks"), State("budget-folder", "value"))
+    def open_budget(_, folder: str | None):
+        return folder, *budget_slider(folder)
+
+    @dash.callback(Output("budget-view", "children"), Input("money", "value"),
+                   Input("budget-opened", "data"))
+    def show_budget(money_dkk: float | None, folder: str | None):
+        return budget_view(folder, money_dkk)
+
 
 def serve(folder: Path | None, port: int, scenarios: Path, cache: Path, years: float,
-          reps: int, workers: int, base: str = "reform_2024") -> None:
-    """Start the app on 127.0.0.1:port (blocking until Ctrl-C)."""
+          reps: int, workers: int, base: str = "reform_2024", budget: Path | None = None) -> None:
+    """Start the app on 127.0.0.1:port (blocking until Ctrl-C); a folder or an optimise folder
+    (budget) given opens in its tab."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     app = App(scenarios, cache, years, reps, workers)
-    dash = build(app, base, str(folder) if folder else None)
+    dash = build(app, base, str(folder) if folder else None, str(budget) if budget else None)
     print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
     dash.run(host="127.0.0.1", port=port, debug=False)

@@ -86,9 +86,11 @@ def sections(folder: Path) -> list[Section]:
     return [front_section(front_table(folder), chosen), marginal_section(chosen)]
 
 
-def front_section(rows: list[dict], chosen: dict) -> Section:
+def front_section(rows: list[dict], chosen: dict,
+                  money_dkk_per_year: float | None = None) -> Section:
     """Cost against the objective for every portfolio run, the best found at each cost (the
-    front), and the chosen mix and the city's choice marked."""
+    front), and the chosen mix and the city's choice marked; the vertical line is at the money
+    given (the live app's slider), else the budget."""
     metric, best = chosen["objective"]["metric"], chosen["chosen"]["point"]
     sign = 1.0 if chosen["objective"]["direction"] == "maximise" else -1.0
     fig = go.Figure()
@@ -107,7 +109,8 @@ def front_section(rows: list[dict], chosen: dict) -> Section:
                              line={"color": "#888", "shape": "hv", "dash": "dot"}))
     fig.add_trace(_points([r for r in rows if r["point"] == best], "chosen", "#d62728", 16,
                           "star"))
-    fig.add_vline(x=chosen["budget_dkk_per_year"] / 1e6, line={"color": "#000", "width": 1})
+    money = chosen["budget_dkk_per_year"] if money_dkk_per_year is None else money_dkk_per_year
+    fig.add_vline(x=money / 1e6, line={"color": "#000", "width": 1})
     styled(fig, 520).update_layout(hovermode="closest", legend_title_text="")
     fig.update_xaxes(title_text="cost, million DKK a year")
     fig.update_yaxes(title_text=metric)

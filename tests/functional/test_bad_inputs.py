@@ -105,7 +105,8 @@ ARGUMENTS = {
                        "error: housing-sim: unrecognized arguments: --fast (see --help)"),
     "unknown-command": (["simulate"], "error: housing-sim: command: invalid choice: 'simulate' "
                         "(choose from 'run', 'compare', 'validate', 'report', 'dashboard', "
-                        "'capacity', 'backtest', 'calibrate', 'sweep', 'levers') (see --help)"),
+                        "'capacity', 'backtest', 'calibrate', 'optimise', 'sweep', 'levers') "
+                        "(see --help)"),
     "compare-one": (["compare", GOOD], "error: compare: needs at least two scenarios (the first "
                     "is the reference)"),
     "not-a-result-folder": (["report", "tests"], "error: tests: summary.parquet: not a result "
