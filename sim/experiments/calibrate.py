@@ -182,9 +182,10 @@ class Task:
 
 
 def simulate(task: Task) -> tuple[float, ...]:
-    """The targets' values in one replication of the history run with these parameters. The
-    waves run replication 0 of the same seed for every set: common random numbers, so two sets
-    differ by their parameters, not by their luck."""
+    """The targets' values in one replication of the history run with these parameters. Every
+    run is a replication of its own (not common random numbers): the emulator's white noise
+    then learns the model's noise in one replication, which the likelihood needs and which
+    runs sharing one replication would hide."""
     cfg = task.variants.at(task.values)
     view = backtest.Rep(run_replication(cfg, task.seed, task.rep), cfg)
     return tuple(backtest.measure(view, f) for f in task.figures)
@@ -196,7 +197,7 @@ class Predictive:
     they would give: the posterior predictive check and the emulator's own."""
 
     draws: np.ndarray  # each run's row of the posterior
-    replications: np.ndarray  # each run's replication (k for the k-th draw)
+    replications: np.ndarray  # each run's replication (after the waves': one of its own)
     simulated: np.ndarray  # run × target
     emulated: tuple[np.ndarray, np.ndarray, np.ndarray]  # mean, its sd, one replication's sd
 
@@ -235,7 +236,7 @@ def implausibility(plan: Plan, simulated: np.ndarray, spread: np.ndarray | float
 
 
 Kept = dict[tuple[int, int], np.ndarray]  # (wave, place in it) → targets; the predictive
-# runs are wave `waves`, placed by replication
+# runs are wave `waves`, placed by draw
 
 
 def fit(plan: Plan, map_tasks: Callable, progress: bool, kept: Kept | None = None) -> Fitted:
@@ -256,7 +257,8 @@ def fit(plan: Plan, map_tasks: Callable, progress: bool, kept: Kept | None = Non
         proposal = _sample(low, high, cal.samples, rng)
         for wave in range(cal.waves):
             runs = Runs(plan, map_tasks, bar, kept, wave)
-            sims, done = runs.run([(row, 0) for row in proposal])
+            first = wave * cal.samples
+            sims, done = runs.run([(row, first + i) for i, row in enumerate(proposal)])
             fitted.values = np.vstack([fitted.values, proposal[done]])
             fitted.wave = np.append(fitted.wave, np.full(np.count_nonzero(done), wave))
             fitted.index = np.append(fitted.index, np.flatnonzero(done))
@@ -350,11 +352,14 @@ def _weigh(plan: Plan, candidates: np.ndarray,
 
 def _predict(plan: Plan, fitted: Fitted, model: emulator.Emulator, runs: Runs,
              rng: np.random.Generator) -> Predictive:
-    """Run draw k of the posterior in replication k, and keep what the emulator predicted."""
-    draws = rng.choice(len(fitted.weights), plan.calibration.predictive_runs, p=fitted.weights)
-    sims, done = runs.run([(fitted.posterior[d], k) for k, d in enumerate(draws)])
+    """Run the k-th draw of the posterior in a replication no wave ran, and keep what the
+    emulator predicted for it."""
+    cal = plan.calibration
+    draws = rng.choice(len(fitted.weights), cal.predictive_runs, p=fitted.weights)
+    first = cal.waves * cal.samples
+    sims, done = runs.run([(fitted.posterior[d], first + k) for k, d in enumerate(draws)])
     emulated = model.predict(fitted.posterior[draws[done]])
-    return Predictive(draws[done], np.flatnonzero(done), sims[done], emulated)
+    return Predictive(draws[done], first + np.flatnonzero(done), sims[done], emulated)
 
 
 def effective_size(weights: np.ndarray) -> float:
@@ -427,7 +432,9 @@ def predictive_table(plan: Plan, fitted: Fitted) -> pa.Table:
     targets it gave and the emulator's mean and sd for one replication there."""
     pred = fitted.predictive
     mean, sd, noise = pred.emulated
-    columns = {"draw": pred.draws, "replication": pred.replications}
+    first = plan.calibration.waves * plan.calibration.samples
+    columns = {"draw": pred.draws, "set": pred.replications - first,
+               "replication": pred.replications}
     columns |= _columns(plan, fitted.posterior[pred.draws], pred.simulated)
     for j, f in enumerate(plan.figures):
         columns[f"emulated:{f.name}"] = mean[:, j]
@@ -517,7 +524,7 @@ def _kept(plan: Plan, out: Path) -> Kept:
         raise ScenarioError(out, "--resume", "the folder was made by another calibration (its "
                             "settings or history run differ); choose a new folder")
     kept: Kept = {}
-    for name, step, place in (("part-0", "wave", "set"), ("predictive", None, "replication")):
+    for name, step, place in (("part-0", "wave", "set"), ("predictive", None, "set")):
         file = out / "runs" / f"{name}.parquet"
         if file.is_file():
             table = pq.read_table(file).to_pydict()

@@ -5,7 +5,8 @@ a bad calibration file is refused with one line and exit 2.
 The small problem: the golden city (2023-2024) as the history run, the short-stay type's
 self-exit hazard as the unknown (truth 1.2 a year), and two figures the model itself made at
 the truth — the count on the 2024 count day and the homeless in 2024 per count — each observed
-as the mean over 16 seeds, with the spread between seeds as its uncertainty.
+as the mean over 16 seeds, with that mean's standard error as its uncertainty (the model's noise
+in one replication is the emulator's to add).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def figure(name: str, observed: float) -> str:
 
 
 def truth_figures() -> dict[str, tuple[float, float]]:
-    """Each figure's mean and spread over 16 seeds at the true parameter."""
+    """Each figure's mean over 16 seeds at the true parameter, and that mean's standard error."""
     base = config.load(GOLDEN)
     data = base.model_dump(by_alias=True)
     config.set_parameter(data, PATH, TRUTH, base.run.start_date)
@@ -50,7 +51,8 @@ def truth_figures() -> dict[str, tuple[float, float]]:
             fig = backtest.Figure(name=name, what=name, measure=measure, observed=0, low=0,
                                   high=1, unit="u", source="s", tolerance="t", year=2024)
             values[name].append(backtest.measure(view, fig))
-    return {name: (float(np.mean(v)), float(np.std(v, ddof=1))) for name, v in values.items()}
+    return {name: (float(np.mean(v)), float(np.std(v, ddof=1) / np.sqrt(len(v))))
+            for name, v in values.items()}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
     assert pq.read_table(out / "targets.parquet").column("uncertainty").to_pylist()[0] > 0
     assert pq.read_table(out / "runs" / "part-0.parquet").num_rows == 8  # 4 a wave
     predictive = pq.read_table(out / "runs" / "predictive.parquet").to_pydict()
-    assert predictive["replication"] == [0, 1]  # draw k runs in replication k
+    assert predictive["set"] == [0, 1] and predictive["replication"] == [8, 9]  # after the waves
     assert set(predictive["draw"]) <= set(posterior["draw"])
     assert (out / "manifest.json").is_file()
     page = (out / "report.html").read_text(encoding="utf-8")
