@@ -45,3 +45,19 @@ def test_a_falling_trend_makes_the_earlier_years_busier(small_city):
     assert arrivals_per_year(flat) == pytest.approx([360] * 5, abs=2)
     expected = [360 * 0.8 ** (0.5 - k) for k in (4, 3, 2, 1)] + [360]
     assert arrivals_per_year(falling) == pytest.approx(expected, rel=0.02)
+
+
+def test_a_scaled_inflow_keeps_its_first_step_so_the_trend_still_acts():
+    """Calibration scales the inflow from the history run's start, before the first step: the
+    steps keep their dates (a step added at the start would leave nothing to back-cast)."""
+    from sim import config
+    from sim.config.design import Factor, Variants
+
+    history = config.load("backtest/history_2009")
+    factors = (Factor(path="population.inflow_per_month", low=0.8, high=1.2, scale=True),
+               Factor(path="population.inflow_trend_per_year", low=-0.08, high=0.03))
+    cfg = Variants(history, factors, history.run.start_date).at((1.1, -0.03))
+    steps = cfg.population.inflow_per_month
+    assert [(s.start, s.value) for s in steps] == [(dt.date(2023, 1, 1), pytest.approx(192.5))]
+    back = backcast(steps, cfg.population.inflow_trend_per_year, cfg.run.start_date)
+    assert back[0].start <= cfg.run.start_date and back[0].value > 192.5 * 1.4
