@@ -288,13 +288,21 @@ def keeps_constraints(runs: Runs, point: int, reps) -> bool:
 def select(runs: Runs, candidates: list[int]) -> selection.KN:
     """KN++ among the candidates, replication by replication (results already run are used)."""
     cfg, goal = runs.budget.spec.selection, objective(runs.budget)
+    if len(candidates) < 2:
+        raise ScenarioError(runs.budget.file, "constraints", "fewer than two mixes that spend "
+                            "the budget keep the constraints; loosen them or search more")
     kn = selection.KN(len(candidates), cfg.alpha, cfg.delta, cfg.first_stage,
                       maximise=goal.sign > 0, max_replications=cfg.max_replications)
     while not kn.done:
         batch = kn.batch()
         runs.run([(candidates[i], r) for i, r in batch])
         for i, r in batch:
-            kn.add(i, r, runs.values[candidates[i], r][goal.metric])
+            value = runs.values[candidates[i], r].get(goal.metric, math.nan)
+            if not math.isfinite(value):
+                raise ScenarioError(runs.budget.file, "objective.metric", f"{goal.metric} has "
+                                    f"no value in replication {r} of mix {candidates[i]}; "
+                                    "choose a metric every run gives")
+            kn.add(i, r, value)
     return kn
 
 

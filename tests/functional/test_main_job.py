@@ -24,6 +24,9 @@ def test_main_job_from_another_folder(tmp_path):
     for name in ("baseline_2023", "reform_2024", "housed_2024"):
         assert name in done.stdout, name
     assert "20 replications" in done.stdout
+    # the shipped posterior: replication k runs draw k, and the table says so
+    assert "Intervals carry parameter and stochastic uncertainty" in done.stdout
+    assert "copenhagen-posterior" in done.stdout
 
     latest = tmp_path / "results" / "latest"
     for name in ("summary.parquet", "compare.parquet", "manifest.json", "report.html"):
