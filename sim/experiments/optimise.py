@@ -411,6 +411,22 @@ def summary(runs: Runs) -> pa.Table:
     return pa.concat_tables(tables).combine_chunks()
 
 
+def front(runs: Runs) -> pa.Table:
+    """portfolio × the objective over the search's replications, which every mix ran (the same
+    seeds and posterior draws, so the mixes compare fairly): mean and 95 % interval, and the
+    paired difference to the base with its interval."""
+    metric = objective(runs.budget).metric
+    reps = range(runs.budget.spec.search.replications)
+    rows = []
+    for point in range(len(runs.units)):
+        if all((point, r) in runs.values for r in reps):
+            level = metrics.t_interval(runs.metric(point, metric, reps))
+            rows.append((point, len(reps), *level[:3], *paired(runs, 0, point, metric, reps)[:3]))
+    names = ("point", "reps", "mean", "ci_low", "ci_high", "vs_base_mean", "vs_base_ci_low",
+             "vs_base_ci_high")
+    return pa.table({name: [r[i] for r in rows] for i, name in enumerate(names)})
+
+
 def selection_json(outcome: Outcome) -> dict:
     """The chosen portfolio, the procedure and its guarantee, and how the city's choice
     compares (paired over the replications both ran)."""
@@ -455,6 +471,7 @@ def write(outcome: Outcome, out: Path, started: dt.datetime,
     results.write_parquet(out / "candidates.parquet", candidates_table(runs), meta)
     if runs.values:
         results.write_parquet(out / sweep.SUMMARY, summary(runs), meta)
+        results.write_parquet(out / "front.parquet", front(runs), meta)
     if not outcome.interrupted:
         results.write_json(out / "selection.json", selection_json(outcome))
     results.write_json(out / "manifest.json", {

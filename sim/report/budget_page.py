@@ -37,14 +37,12 @@ def _selection(folder: Path) -> dict:
 
 def front_table(folder: Path) -> list[dict]:
     """Every portfolio with its cost, role, units and the objective's mean and 95 % interval
-    over its replications."""
-    manifest, chosen = read_manifest(folder), _selection(folder)
-    metric = chosen["objective"]["metric"]
+    over the search's replications, which every mix ran (front.parquet), so they compare."""
+    manifest = read_manifest(folder)
     rows = {r["point"]: r for r in pq.read_table(folder / "candidates.parquet").to_pylist()}
-    for r in pq.read_table(folder / "summary.parquet").to_pylist():
-        if r["metric"] == metric and r["point"] in rows:
-            rows[r["point"]] |= {"mean": r["mean"], "ci_low": r["ci_low"],
-                                 "ci_high": r["ci_high"], "reps": r["reps"]}
+    for r in pq.read_table(folder / "front.parquet").to_pylist():
+        if r["point"] in rows:
+            rows[r["point"]] |= {k: r[k] for k in ("mean", "ci_low", "ci_high", "reps")}
     levers = [lever["name"] for lever in manifest["settings"]["levers"]]
     return [r | {"mix": ", ".join(f"{r[n]} {n}" for n in levers)} for r in rows.values()
             if "mean" in r]
@@ -115,8 +113,10 @@ def front_section(rows: list[dict], chosen: dict,
     fig.update_xaxes(title_text="cost, million DKK a year")
     fig.update_yaxes(title_text=metric)
     return Section("budget-front", "Every portfolio: its cost against what it achieves",
-                   "Each dot is a mix of the levers that was simulated (mean and 95&nbsp;% "
-                   "interval over its replications), by how it was found: the search, the "
+                   "Each dot is a mix of the levers that was simulated: its mean and 95&nbsp;% "
+                   "interval over the search's replications, which every mix ran with the same "
+                   "seeds (and posterior draws), so the dots compare. By how it was found: the "
+                   "search, the "
                    "front below the budget, the marginal million. The dotted line is the best "
                    "found at each cost; the vertical line is the money for the levers. The "
                    "star is the chosen mix, and the city's own choice is marked.", fig)
