@@ -157,3 +157,14 @@ def test_a_bad_budget_file_is_refused(problem, tmp_path, capsys, change, key, sa
 def test_the_shipped_budget_file_prices_the_citys_choice_at_its_money():
     budget = budget_files.load("budgets/budget_2024")
     assert budget.cost(budget.city) == pytest.approx(budget.money) == 7_729_000
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_makes_the_same_choice(problem, tmp_path):
+    pytest.importorskip("distributed")
+    assert optimise(problem, tmp_path / "pool") == 0
+    assert optimise(problem, tmp_path / "dask", "--scheduler", "local") == 0
+    pool, dask = (json.loads((tmp_path / name / "selection.json").read_text(encoding="utf-8"))
+                  for name in ("pool", "dask"))
+    for key in ("chosen", "finalists", "versus_city", "marginal"):
+        assert dask[key] == pool[key], key
