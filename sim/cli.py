@@ -399,6 +399,9 @@ def optimise_command(args: argparse.Namespace) -> int:
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
     _folder_options(cmd, "sweep", "finished (point, replication) pairs")
+    cmd.add_argument("--posterior", type=Path, metavar="DIR",
+                     help="a calibration folder: replication k of every point runs draw k of "
+                          "its posterior, so every interval carries parameter uncertainty too")
     cmd.add_argument("--shard", type=_shard, default=sweep.Shard(), metavar="i/N",
                      help="run only the i-th of N disjoint slices (job arrays); the summary is "
                           "written by the run that completes the folder")
@@ -408,8 +411,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     """Check the design (every point is a valid scenario, every metric known), then run."""
     plan = load_design(resolve(args.design))
     out = args.out or Path("results") / f"sweep-{plan.design.name}"
+    drawn = None if args.posterior is None else \
+        posterior.load(args.posterior).drawn(plan.design.reps, plan.design.seed)
     state = sweep.run(plan, out, _executor(args), args.shard, args.resume,
-                      progress=not args.quiet)
+                      progress=not args.quiet, posterior=drawn)
     if state.complete:
         from sim.report import sweep_page  # plotly is imported only when a report is drawn
 

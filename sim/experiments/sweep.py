@@ -10,6 +10,7 @@ share random numbers (common random numbers): differences between points are the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from sim.analysis import metrics, sensitivity
 from sim.config import Scenario
 from sim.config.design import Sweep, Variants
 from sim.experiments import executors
+from sim.experiments.posterior import Posterior
 from sim.model.city import run_replication
 from sim.output import results
 
@@ -65,6 +67,7 @@ class Task:
     seed: int
     variants: Variants
     runs: tuple[tuple[int, int, tuple[float, ...]], ...]
+    posterior: Posterior | None = None  # replication k runs with draw k
 
 
 @dataclass
@@ -86,6 +89,8 @@ def run_task(task: Task) -> list[tuple[int, int, dict[str, float]]]:
     out = []
     for point, rep, values in task.runs:
         cfg = task.variants.at(values)
+        if task.posterior is not None:
+            cfg = task.posterior.scenario(cfg, rep)
         tables = run_replication(cfg, task.seed, rep)
         out.append((point, rep, metrics.rep_metrics(tables, cfg)))
     return out
@@ -100,19 +105,21 @@ def metrics_path(out: Path, pair: Pair) -> Path:
 
 
 def run(sweep: Sweep, out: Path, executor: executors.Executor, shard: Shard = Shard(),
-        resume: bool = False, progress: bool = True) -> Progress:
+        resume: bool = False, progress: bool = True,
+        posterior: Posterior | None = None) -> Progress:
     """Run this shard's missing pairs into `out`, then, once every pair of the design is in
-    the folder, write the summary, sensitivity and manifest."""
+    the folder, write the summary, sensitivity and manifest. With a posterior, replication k
+    of every point runs its draw k."""
     pairs = all_pairs(sweep)
     mine = shard.take(pairs)
     with executor.started() as (map_tasks, workers):
-        prepare_folder(sweep, out, mine, resume)
+        prepare_folder(sweep, out, mine, resume, posterior)
         todo = [pair for pair in mine if not is_complete(out, pair, sweep)]
         state = Progress(found=len(mine) - len(todo), total=len(pairs))
         bar = tqdm(total=len(mine), initial=state.found, desc=f"sweep {sweep.design.name}",
                    unit="rep", disable=not progress, dynamic_ncols=True, smoothing=0.1)
         try:
-            for _, done in map_tasks(run_task, tasks(sweep, todo, workers)):
+            for _, done in map_tasks(run_task, tasks(sweep, todo, workers, posterior)):
                 for point, rep, metrics in done:
                     write_metrics(out, sweep, Pair(point, rep), metrics)
                     state.ran += 1
@@ -126,11 +133,14 @@ def run(sweep: Sweep, out: Path, executor: executors.Executor, shard: Shard = Sh
     state.complete = not missing and not state.interrupted
     if state.complete:
         state.note = summarise(sweep, out)
-    results.write_json(out / "manifest.json", manifest(sweep, state, shard, executor))
+    results.write_json(out / "manifest.json", manifest(sweep, state, shard, executor) | {
+        "uncertainty": "stochastic" if posterior is None else "parameter and stochastic",
+        "posterior": None if posterior is None else posterior.describe()})
     return state
 
 
-def tasks(sweep: Sweep, pairs: list[Pair], workers: int) -> Iterator[Task]:
+def tasks(sweep: Sweep, pairs: list[Pair], workers: int,
+          posterior: Posterior | None = None) -> Iterator[Task]:
     """Bundle pairs so that each worker gets about TASKS_PER_WORKER tasks (at most MAX_BUNDLE
     replications each); the bundling changes speed only, never results. Made one at a time,
     as executors ask for them."""
@@ -138,17 +148,24 @@ def tasks(sweep: Sweep, pairs: list[Pair], workers: int) -> Iterator[Task]:
     variants = sweep.variants
     for i in range(0, len(pairs), size):
         runs = tuple((p.point, p.rep, sweep.values[p.point]) for p in pairs[i:i + size])
-        yield Task(sweep.design.seed, variants, runs)
+        yield Task(sweep.design.seed, variants, runs, posterior)
 
 
 # --- the folder ---------------------------------------------------------------------------------
 
 
-def prepare_folder(sweep: Sweep, out: Path, mine: list[Pair], resume: bool) -> None:
-    """Check the folder holds nothing but this sweep (and, without resume, none of this
-    shard's pairs), clear files a killed run left half written, and write the points table
-    (the same from every shard)."""
+def prepare_folder(sweep: Sweep, out: Path, mine: list[Pair], resume: bool,
+                   posterior: Posterior | None = None) -> None:
+    """Check the folder holds nothing but this sweep with this posterior (and, without resume,
+    none of this shard's pairs), clear files a killed run left half written, and write the
+    points table (the same from every shard)."""
     points = out / POINTS
+    made = out / "manifest.json"
+    if made.is_file():
+        before = json.loads(made.read_text(encoding="utf-8")).get("posterior")
+        if before != (None if posterior is None else posterior.describe()):
+            raise SweepError(f"{out}: --posterior: the folder was run with another posterior "
+                             "(or none); choose a new folder")
     if points.is_file():
         found = pq.read_schema(points).metadata.get(b"design_sha256", b"").decode()
         if found != sweep.sha256():

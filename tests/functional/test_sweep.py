@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from textwrap import dedent
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -271,3 +272,26 @@ def test_validate_shows_a_design_with_its_points(tmp_path, capsys):
     assert shown["points"][0] == {"support.support_workers": 1.0,
                                   "population.inflow_per_month": 0.8}
     assert len(shown["points"]) == 3 * 2 and shown["reps"] == 2
+
+
+def test_a_sweep_with_a_posterior_runs_draw_k_in_replication_k(tmp_path, capsys):
+    """A hand-made posterior of two sets of the short type's self-exit hazard: replication k of
+    every point runs draw k, the manifest says so, and the folder refuses another posterior."""
+    cal = tmp_path / "cal"
+    cal.mkdir()
+    path = "population.types.short.self_exit_per_year"
+    pq.write_table(pa.table({"draw": [0, 1], path: [0.2, 4.0], "weight": [0.5, 0.5]}),
+                   cal / "posterior.parquet")
+    (cal / "manifest.json").write_text(json.dumps(
+        {"settings": {"parameters": [{"path": path, "low": 0.1, "high": 5.0}]}}),
+        encoding="utf-8")
+    design = grid(tmp_path / "d", reps=4, levels="[1]")
+    plain, drawn = tmp_path / "plain", tmp_path / "drawn"
+    assert sweep(design, plain, "--workers", "1") == 0
+    assert sweep(design, drawn, "--workers", "1", "--posterior", str(cal)) == 0
+    manifest = json.loads((drawn / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["uncertainty"] == "parameter and stochastic"
+    assert manifest["posterior"]["draws"] == 4
+    assert metric_files(plain) != metric_files(drawn)  # the draws change the runs
+    assert sweep(design, drawn, "--workers", "1", "--resume") == 2  # not without it
+    assert "another posterior" in capsys.readouterr().err
