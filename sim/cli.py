@@ -136,10 +136,7 @@ def runs_arguments(cmd: argparse.ArgumentParser) -> None:
                      help="most replications per scenario with --precision (default 200)")
     cmd.add_argument("--batch", type=_positive_int, default=4,
                      help="replications added per scenario between checks (default 4)")
-    cmd.add_argument("--posterior", type=Path, metavar="DIR",
-                     help="a calibration folder: replication k runs with the k-th parameter "
-                          "set resampled from its posterior, so intervals carry parameter and "
-                          "stochastic uncertainty (docs/calibration.md)")
+    _posterior_option(cmd, "scenario")
     cmd.add_argument("--draws", type=_positive_int, metavar="N",
                      help="parameter sets drawn from --posterior, cycled over the replications "
                           "(default one per replication)")
@@ -342,16 +339,13 @@ def backtest_arguments(cmd: argparse.ArgumentParser) -> None:
                      default=shipped_folder() / "backtest" / "observed.toml",
                      help="observed figures and tolerances (default "
                           "scenarios/backtest/observed.toml)")
-    cmd.add_argument("--posterior", type=Path, metavar="DIR",
-                     help="a calibration folder: replication k runs with the k-th parameter set "
-                          "resampled from its posterior")
+    _posterior_option(cmd, "scenario")
 
 
 def backtest_command(args: argparse.Namespace) -> int:
-    drawn = None if args.posterior is None else \
-        posterior.load(args.posterior).drawn(args.reps, args.seed)
     return backtest.run_backtest(args.observed, args.reps, args.seed, args.workers,
-                                 progress=not args.quiet, posterior=drawn)
+                                 progress=not args.quiet,
+                                 posterior=_drawn(args, args.reps, args.seed))
 
 
 def calibrate_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -369,6 +363,19 @@ def calibrate_command(args: argparse.Namespace) -> int:
                                    progress=not args.quiet), out, "calibration_page")
 
 
+def _posterior_option(cmd: argparse.ArgumentParser, each: str) -> None:
+    cmd.add_argument("--posterior", type=Path, metavar="DIR",
+                     help=f"a calibration folder: replication k of every {each} runs the k-th "
+                          "parameter set resampled from its posterior, so intervals carry "
+                          "parameter and stochastic uncertainty (docs/calibration.md)")
+
+
+def _drawn(args: argparse.Namespace, draws: int, seed: int) -> posterior.Posterior | None:
+    """`draws` parameter sets resampled from --posterior with the run's seed, or None."""
+    return None if args.posterior is None else \
+        posterior.load(args.posterior).drawn(draws, seed)
+
+
 def _reported(code: int, out: Path, page: str) -> int:
     """After a finished run (code 0), out/report.html by that report module; plotly is
     imported only when a report is drawn."""
@@ -380,9 +387,7 @@ def _reported(code: int, out: Path, page: str) -> int:
 def optimise_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("budget", type=Path, metavar="BUDGET.toml")
     _folder_options(cmd, "optimise", "the replications a stopped run left")
-    cmd.add_argument("--posterior", type=Path, metavar="DIR",
-                     help="a calibration folder: replication r of every portfolio runs draw r "
-                          "of its posterior, so the choice is robust to what is not known")
+    _posterior_option(cmd, "portfolio")
 
 
 def optimise_command(args: argparse.Namespace) -> int:
@@ -390,8 +395,7 @@ def optimise_command(args: argparse.Namespace) -> int:
     optimise.check_metrics(budget)
     out = args.out or Path("results") / f"optimise-{budget.spec.name}"
     most = budget.spec.selection.max_replications + budget.spec.marginal_replications
-    drawn = None if args.posterior is None else \
-        posterior.load(args.posterior).drawn(most, budget.spec.seed)
+    drawn = _drawn(args, most, budget.spec.seed)
     return _reported(optimise.optimise(budget, out, _executor(args), args.resume, drawn,
                                        progress=not args.quiet), out, "budget_page")
 
@@ -399,9 +403,7 @@ def optimise_command(args: argparse.Namespace) -> int:
 def sweep_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("design", type=Path, metavar="DESIGN.toml")
     _folder_options(cmd, "sweep", "finished (point, replication) pairs")
-    cmd.add_argument("--posterior", type=Path, metavar="DIR",
-                     help="a calibration folder: replication k of every point runs draw k of "
-                          "its posterior, so every interval carries parameter uncertainty too")
+    _posterior_option(cmd, "point")
     cmd.add_argument("--shard", type=_shard, default=sweep.Shard(), metavar="i/N",
                      help="run only the i-th of N disjoint slices (job arrays); the summary is "
                           "written by the run that completes the folder")
@@ -411,10 +413,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     """Check the design (every point is a valid scenario, every metric known), then run."""
     plan = load_design(resolve(args.design))
     out = args.out or Path("results") / f"sweep-{plan.design.name}"
-    drawn = None if args.posterior is None else \
-        posterior.load(args.posterior).drawn(plan.design.reps, plan.design.seed)
     state = sweep.run(plan, out, _executor(args), args.shard, args.resume,
-                      progress=not args.quiet, posterior=drawn)
+                      progress=not args.quiet,
+                      posterior=_drawn(args, plan.design.reps, plan.design.seed))
     if state.complete:
         from sim.report import sweep_page  # plotly is imported only when a report is drawn
 

@@ -33,16 +33,16 @@ from sim.config.files import locate, resolve
 from sim.config.levers import Kind, add_step, kind_of
 from sim.config.schema import Frozen, Name, Scenario, ScenarioError
 
-DAYS_PER_YEAR = 365.0
+PRICED_DAYS_A_YEAR = 365.0  # a day rate × 365 is a place's price a year, as DOMAIN quotes them
 # The cost the model charges for a unit of a lever, as (cost path, multiplier to a year)
 MODEL_PRICES = {
     "assessment.caseworkers": ("costs.salary_per_year_dkk.caseworkers", 1.0),
     "move_in.housing_advisors": ("costs.salary_per_year_dkk.housing_advisors", 1.0),
     "support.support_workers": ("costs.salary_per_year_dkk.support_workers", 1.0),
     "support.department_heads": ("costs.salary_per_year_dkk.department_heads", 1.0),
-    "botilbud.places": ("costs.botilbud_per_day_dkk", DAYS_PER_YEAR),
-    "skaev_bolig.places": ("costs.skaev_bolig_per_day_dkk", DAYS_PER_YEAR),
-    "shelter.beds": ("costs.shelter_per_day_dkk", DAYS_PER_YEAR),
+    "botilbud.places": ("costs.botilbud_per_day_dkk", PRICED_DAYS_A_YEAR),
+    "skaev_bolig.places": ("costs.skaev_bolig_per_day_dkk", PRICED_DAYS_A_YEAR),
+    "shelter.beds": ("costs.shelter_per_day_dkk", PRICED_DAYS_A_YEAR),
 }
 
 

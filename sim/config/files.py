@@ -242,7 +242,6 @@ def _changed_steps(steps, value: float, start: dt.date, scale: bool) -> list[dic
         return [*kept, {"from": start, "value": float(value)}]
     if not kept:  # every step is scaled: the dates stay as they are (a back-cast keeps its anchor)
         return [{"from": s["from"], "value": s["value"] * value} for s in steps]
-    in_force = next((s["value"] for s in steps if s["from"] == start),
-                    kept[-1]["value"] if kept else steps[0]["value"])
+    in_force = next((s["value"] for s in steps if s["from"] == start), kept[-1]["value"])
     later = [{"from": s["from"], "value": s["value"] * value} for s in steps if s["from"] > start]
     return [*kept, {"from": start, "value": in_force * value}, *later]

@@ -8,7 +8,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from sim.config.schema import Step
+from sim.config.schema import DAYS_PER_YEAR, Step
 
 
 class StepTable:
@@ -52,9 +52,6 @@ def step_days(steps: tuple[Step, ...], start) -> Iterator[tuple[float, float]]:
         day = float((step.start - start).days)
         if day > 0:
             yield day, step.value
-
-
-DAYS_PER_YEAR = 365.25
 
 
 def backcast(steps: tuple[Step, ...], trend_per_year: float, start: dt.date) -> tuple[Step, ...]:

@@ -171,17 +171,13 @@ class Runs:
         meta = pq.read_schema(path).metadata
         if meta.get(b"config_sha256") != cfg.sha256().encode():
             return None
-        table = pq.read_table(path).to_pydict()
-        return {m: math.nan if v is None else v
-                for m, v in zip(table["metric"], table["value"], strict=True)}
+        return results.read_metrics(path)
 
     def _write(self, task: Task, values: dict[str, float]) -> None:
-        table = pa.table({"metric": pa.array(list(values), pa.string()),
-                          "value": pa.array(list(values.values()), pa.float64())})
         meta = {"scenario": self.budget.spec.name, "seed": str(task.seed),
                 "point": str(task.point), "rep": str(task.rep),
                 "config_sha256": task.cfg.sha256(), "sim_version": __version__}
-        results.write_parquet(self._path(task.point, task.rep), table, meta)
+        results.write_metrics(self._path(task.point, task.rep), values, meta)
 
 
 # --- the search --------------------------------------------------------------------------------
@@ -404,10 +400,8 @@ def summary(runs: Runs) -> pa.Table:
     for point in range(len(runs.units)):
         reps = sorted(r for p, r in runs.values if p == point)
         if reps:
-            table = metrics.summary_table({runs.budget.spec.name:
-                                           [runs.values[point, r] for r in reps]})
-            tables.append(table.add_column(1, "point", pa.array([point] * len(table),
-                                                                pa.int64())))
+            tables.append(sweep.summary_table(runs.budget.spec.name, point,
+                                              [runs.values[point, r] for r in reps]))
     return pa.concat_tables(tables).combine_chunks()
 
 

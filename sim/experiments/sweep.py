@@ -207,19 +207,14 @@ def is_complete(out: Path, pair: Pair, sweep: Sweep) -> bool:
 
 
 def write_metrics(out: Path, sweep: Sweep, pair: Pair, values: dict[str, float]) -> None:
-    table = pa.table({"metric": pa.array(list(values), pa.string()),
-                      "value": pa.array(list(values.values()), pa.float64())})
     meta = sweep_metadata(sweep, point=str(pair.point), rep=str(pair.rep),
                           config_sha256=sweep.hashes[pair.point])
-    results.write_parquet(metrics_path(out, pair), table, meta)
+    results.write_metrics(metrics_path(out, pair), values, meta)
 
 
 def read_pair(out: Path, pair: Pair) -> dict[str, float]:
     """One replication's metrics from its file."""
-    table = pq.read_table(metrics_path(out, pair))
-    values = table.column("value").to_pylist()
-    return {m: math.nan if v is None else v
-            for m, v in zip(table.column("metric").to_pylist(), values, strict=True)}
+    return results.read_metrics(metrics_path(out, pair))
 
 
 # --- tables at the end --------------------------------------------------------------------------
@@ -232,7 +227,7 @@ def summarise(sweep: Sweep, out: Path) -> str | None:
     tables, kept = [], []
     for point in range(len(sweep.values)):
         reps = [read_pair(out, Pair(point, r)) for r in range(sweep.design.reps)]
-        tables.append(summary_table(sweep, point, reps))
+        tables.append(summary_table(sweep.design.name, point, reps))
         kept.append([{m: rep.get(m, math.nan) for m in sweep.design.metrics} for rep in reps])
     meta = sweep_metadata(sweep)
     results.write_parquet(out / SUMMARY, pa.concat_tables(tables).combine_chunks(), meta)
@@ -245,10 +240,10 @@ def summarise(sweep: Sweep, out: Path) -> str | None:
     return None
 
 
-def summary_table(sweep: Sweep, point: int, reps: list[dict[str, float]]) -> pa.Table:
-    """One point's rows of the summary, with a `point` column after `scenario`
-    (the design's name)."""
-    table = metrics.summary_table({sweep.design.name: reps})
+def summary_table(name: str, point: int, reps: list[dict[str, float]]) -> pa.Table:
+    """One point's rows of the summary, with a `point` column after `scenario` (the design's
+    or the budget's name)."""
+    table = metrics.summary_table({name: reps})
     return table.add_column(1, "point", pa.array([point] * len(table), pa.int64()))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -41,6 +42,21 @@ def taken(out: Path) -> str | None:
     if not out.is_dir():
         return "it is a file, not a folder"
     return "the folder holds other files" if any(out.iterdir()) else None
+
+
+def write_metrics(path: Path, values: dict[str, float], metadata: dict[str, str]) -> None:
+    """One replication's summary metrics as a (metric, value) table: what sweeps and optimise
+    keep per replication, so a stopped run can go on."""
+    table = pa.table({"metric": pa.array(list(values), pa.string()),
+                      "value": pa.array(list(values.values()), pa.float64())})
+    write_parquet(path, table, metadata)
+
+
+def read_metrics(path: Path) -> dict[str, float]:
+    """One replication's summary metrics from its file (a missing value as NaN)."""
+    table = pq.read_table(path).to_pydict()
+    return {m: math.nan if v is None else v
+            for m, v in zip(table["metric"], table["value"], strict=True)}
 
 
 def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None = None) -> None:

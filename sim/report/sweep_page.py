@@ -5,7 +5,9 @@ factor. Written when a sweep completes, and by `report DIR` on a sweep folder.""
 from __future__ import annotations
 
 import html
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import plotly.graph_objects as go
 import pyarrow.parquet as pq
@@ -31,20 +33,21 @@ def is_sweep(folder: Path) -> bool:
 
 def build_any(folder: Path) -> Path:
     """Write the report of a sweep, calibration, optimise or result folder, whichever it is."""
-    if calibration_page.is_calibration(folder):
-        return calibration_page.build_report(folder)
-    if budget_page.is_budget(folder):
-        return budget_page.build_report(folder)
-    return (build_report if is_sweep(folder) else report.build_report)(folder)
+    return _page(folder).build_report(folder)
 
 
 def sections_of(folder: Path) -> list[Section]:
     """The report sections of a sweep, calibration, optimise or result folder."""
+    return _page(folder).sections(folder)
+
+
+def _page(folder: Path) -> ModuleType:
+    """The report module of the folder's kind: each has build_report and sections."""
     if calibration_page.is_calibration(folder):
-        return calibration_page.sections(folder)
+        return calibration_page
     if budget_page.is_budget(folder):
-        return budget_page.sections(folder)
-    return (sections if is_sweep(folder) else report.sections)(folder)
+        return budget_page
+    return sys.modules[__name__] if is_sweep(folder) else report
 
 
 def build_report(folder: Path) -> Path:
