@@ -86,6 +86,16 @@ def mean_stay(ev: Events, lo: float, hi: float, horizon: float) -> float:
     return float(np.mean(chosen)) if len(chosen) else np.nan
 
 
+def first_shelter_admissions(ev: Events, lo: float, hi: float) -> int:
+    """Citizens whose first shelter admission of the run falls in [lo, hi): new shelter users,
+    as the shelter statistics count first registrations (a run begun years before has seen
+    nearly every earlier stay of those still around)."""
+    enter = np.flatnonzero(ev.of("shelter_enter"))
+    _, first = np.unique(ev.cid[enter], return_index=True)  # rows are in time order
+    when = ev.t[enter[first]]
+    return int(np.count_nonzero((when >= lo) & (when < hi)))
+
+
 def became_homeless(ev: Events, lo: float, hi: float) -> int:
     """Citizens who became homeless (newly, or by losing their home) in [lo, hi)."""
     became = spell_starts(ev)

@@ -24,7 +24,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_
 
 from sim import config
 from sim.config import Frozen, Name, Scenario, ScenarioError
-from sim.config.files import resolve
+from sim.config.files import locate, resolve
 
 DEFAULT_METRICS = ("housed_per_month", "homeless_to_home_days_median", "homeless_at_end",
                    "wait_assessment_days_mean", "wait_allocation_days_mean", "retention_12m",
@@ -41,6 +41,9 @@ class Factor(Frozen):
     low: float | None = None
     high: float | None = None
     scale: bool = False  # the values multiply the base scenario's value instead of replacing it
+    # a share that changes by the opposite amount, so a set of shares (the types' inflow_share)
+    # still sums to one
+    balance: str | None = None
 
     @model_validator(mode="after")
     def _range(self) -> Factor:
@@ -160,7 +163,8 @@ def _describe(err: dict) -> str:
     """As for scenarios, with the words a design file needs."""
     if err["type"] == "extra_forbidden":
         return "unknown key (a design has name, description, base, method, samples, reps, seed, " \
-               "years, from, metrics and [[factors]] with path, levels, low, high, scale)"
+               "years, from, metrics and [[factors]] with path, levels, low, high, scale, " \
+               "balance)"
     if err["type"] == "too_short":
         return "needs at least one entry ([[factors]] tables with a path each)"
     return config.describe_error(err)
@@ -227,8 +231,24 @@ class Variants:
         """The base with one point's values; raises ValueError or ValidationError."""
         data = self.base.model_dump(by_alias=True)
         for factor, value in zip(self.factors, values, strict=True):
-            config.set_parameter(data, factor.path, value, self.start, factor.scale)
+            if factor.balance is None:
+                config.set_parameter(data, factor.path, value, self.start, factor.scale)
+            else:
+                _set_balanced(data, factor, value)
         return Scenario.model_validate(data)
+
+
+def _set_balanced(data: dict, factor: Factor, value: float) -> None:
+    """Set a share and move its balancing share by the opposite amount; both must be plain
+    numbers (a share is not dated)."""
+    table, key = locate(data, factor.path)
+    other, other_key = locate(data, factor.balance)
+    for path, number in ((factor.path, table[key]), (factor.balance, other[other_key])):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValueError(f"{path!r} is not a plain number, so it cannot balance a share")
+    new = table[key] * value if factor.scale else value
+    other[other_key] = float(other[other_key] - (new - table[key]))
+    table[key] = float(new)
 
 
 def _check_points(sweep: Sweep) -> tuple[str, ...]:
@@ -241,10 +261,13 @@ def _check_points(sweep: Sweep) -> tuple[str, ...]:
                             "split it")
     data = sweep.base.model_dump(by_alias=True)
     for i, factor in enumerate(sweep.design.factors):
-        try:
-            config.set_parameter(data, factor.path, 1.0, sweep.design.start, scale=True)
-        except ValueError as exc:
-            raise ScenarioError(sweep.file, f"factors[{i}].path", str(exc)) from None
+        for key in ("path", "balance"):
+            try:
+                if getattr(factor, key) is not None:
+                    config.set_parameter(data, getattr(factor, key), 1.0, sweep.design.start,
+                                         scale=True)
+            except ValueError as exc:
+                raise ScenarioError(sweep.file, f"factors[{i}].{key}", str(exc)) from None
     hashes = []
     for point, values in enumerate(sweep.values):
         try:
@@ -255,4 +278,6 @@ def _check_points(sweep: Sweep) -> tuple[str, ...]:
             raise ScenarioError(sweep.file, "factors", f"point {point} ({shown}) is not a valid "
                                 f"scenario: {config.error_key(err['loc'])}: "
                                 f"{config.describe_error(err)}") from None
+        except ValueError as exc:  # a balancing share that is not a plain number
+            raise ScenarioError(sweep.file, "factors", str(exc)) from None
     return tuple(hashes)

@@ -30,11 +30,12 @@ from sim.output import results
 from sim.output.results import RECORD_TABLES
 
 Measure = Literal["count", "count_trend", "shelter_stay", "stay_rise", "ready_share",
-                  "waited_over", "homeless_in_year", "extra_housed"]
+                  "waited_over", "homeless_in_year", "shelter_first_users", "extra_housed"]
 # Which parameters each measure needs.
 NEEDS = {"count": ("year",), "count_trend": ("years",), "shelter_stay": ("years",),
          "stay_rise": ("years",), "ready_share": ("year",), "waited_over": ("year", "months"),
-         "homeless_in_year": ("year",), "extra_housed": ("year",)}
+         "homeless_in_year": ("year",), "shelter_first_users": ("years",),
+         "extra_housed": ("year",)}
 PAIRED = frozenset({"extra_housed"})  # measured as reform minus no reform, rep by rep
 
 
@@ -173,6 +174,13 @@ def _homeless_in_year(rep: Rep, f: Figure) -> float:
     return ever / rep.count(f.year)
 
 
+def _shelter_first_users(rep: Rep, f: Figure) -> float:
+    """Citizens admitted to a shelter for the first time, a year on average over the years."""
+    first, last = f.years[0], f.years[-1]
+    return census.first_shelter_admissions(rep.ev, *rep.year_span(first, last)) / (
+        last - first + 1)
+
+
 MEASURES: dict[str, Callable[[Rep, Figure], float]] = {
     "count": lambda rep, f: rep.count(f.year),
     "count_trend": _trend,
@@ -183,6 +191,7 @@ MEASURES: dict[str, Callable[[Rep, Figure], float]] = {
     "waited_over": lambda rep, f: census.waited_over_share(rep.censuses(f.year),
                                                            f.months * DAYS_PER_MONTH),
     "homeless_in_year": _homeless_in_year,
+    "shelter_first_users": _shelter_first_users,
 }
 
 

@@ -5,6 +5,7 @@ parameter's posterior against its prior range."""
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ from sim.report.style import PALETTE, Section, styled
 FITTED, HELD_OUT = PALETTE[0], PALETTE[1]
 BINS = 20  # histogram bins across each parameter's prior range
 PAIR_POINTS = 1000  # posterior draws in the pairs plot (a seeded weighted resample)
+PAIR_PANEL_PX = 90  # height of one row of the pairs plot
+MARGINAL_COLUMNS = 3  # posterior histograms side by side
 
 
 def is_calibration(folder: Path) -> bool:
@@ -128,17 +131,20 @@ def marginals_section(posterior: dict, parameters: list[dict]) -> Section:
     """Each parameter's weighted posterior histogram over its prior range (a flat prior would
     fill it evenly)."""
     weights = np.asarray(posterior["weight"])
-    fig = make_subplots(rows=len(parameters), cols=1, vertical_spacing=0.12,
-                        subplot_titles=[p["path"] + (" (× the base)" if p.get("scale") else "")
-                                        for p in parameters])
-    for i, p in enumerate(parameters, start=1):
+    cols = min(len(parameters), MARGINAL_COLUMNS)
+    rows = math.ceil(len(parameters) / cols)
+    fig = make_subplots(rows=rows, cols=cols, vertical_spacing=0.4 / rows,
+                        subplot_titles=[_short(p["path"]) + (" (× the base)" if p.get("scale")
+                                                             else "") for p in parameters])
+    for i, p in enumerate(parameters):
         edges = np.linspace(p["low"], p["high"], BINS + 1)
         mass, _ = np.histogram(posterior[p["path"]], bins=edges, weights=weights)
         fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=mass, width=np.diff(edges),
                              marker={"color": FITTED}, showlegend=False,
-                             hovertemplate="%{x:.3g}: %{y:.2f}<extra></extra>"), row=i, col=1)
-        fig.update_yaxes(title_text="weight", row=i, col=1)
-    styled(fig, 80 + 200 * len(parameters)).update_layout(hovermode="closest")
+                             hovertemplate="%{x:.3g}: %{y:.2f}<extra></extra>"),
+                      row=i // cols + 1, col=i % cols + 1)
+    fig.update_yaxes(title_text="weight", col=1)
+    styled(fig, 80 + 220 * rows).update_layout(hovermode="closest")
     return Section("cal-marginals", "Each parameter: posterior against its prior range",
                    "The weight of the posterior's parameter sets in each twentieth of the "
                    "parameter's prior range (the whole x axis). A flat prior would fill every "
@@ -156,7 +162,7 @@ def pairs_section(posterior: dict, parameters: list[dict]) -> Section | None:
             for p in parameters]
     fig = go.Figure(go.Splom(dimensions=dims, showupperhalf=False, diagonal_visible=False,
                              marker={"size": 3, "color": FITTED, "opacity": 0.4}))
-    styled(fig, 160 + 150 * len(parameters)).update_layout(hovermode="closest")
+    styled(fig, 160 + PAIR_PANEL_PX * len(parameters)).update_layout(hovermode="closest")
     return Section("cal-pairs", "Pairs of parameters: what the history trades off",
                    f"{PAIR_POINTS} draws of the posterior (resampled by weight), one panel per "
                    "pair of parameters. A cloud along a diagonal means the history fits as well "
