@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,12 +23,11 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    ValidationError,
     model_validator,
 )
 
 from sim import config
-from sim.config.files import locate, resolve
+from sim.config.files import locate, read_toml, resolve, validated
 from sim.config.levers import Kind, add_step, kind_of
 from sim.config.schema import Frozen, Name, Scenario, ScenarioError
 
@@ -164,18 +162,7 @@ class Budget:
 def load(path: str | Path) -> Budget:
     """Read and check a budget file; every refusal is a ScenarioError naming the file and key."""
     path = resolve(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
-    try:
-        spec = BudgetFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key, problem = config.error_key(err["loc"]), config.describe_error(err)
-        head, sep, rest = problem.partition(": ")
-        raise ScenarioError(path, *((head, rest) if sep and key == "(top level)"
-                                    else (key, problem))) from None
+    spec = validated(BudgetFile, read_toml(path), path)
     try:
         base = config.load(resolve(spec.base, relative_to=path.parent))
     except ScenarioError as exc:

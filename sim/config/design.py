@@ -12,7 +12,6 @@ import hashlib
 import itertools
 import json
 import math
-import re
 import tomllib
 import zlib
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError, model_
 
 from sim import config
 from sim.config import Frozen, Name, Scenario, ScenarioError
-from sim.config.files import locate, resolve
+from sim.config.files import locate, read_toml, resolve, validated
 
 DEFAULT_METRICS = ("housed_per_month", "homeless_to_home_days_median", "homeless_at_end",
                    "wait_assessment_days_mean", "wait_allocation_days_mean", "retention_12m",
@@ -127,24 +126,11 @@ class Sweep:
 def load(path: str | Path) -> Sweep:
     """Read and check a design file, its base scenario and every point it makes."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(path, "file", "no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    data = read_toml(path)
     if "factors" not in data:
         raise ScenarioError(path, "factors", "not a sweep design: it has no [[factors]] "
                             "(scenario files go to run or compare)")
-    try:
-        design = Design.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key, problem = config.error_key(err["loc"]), _describe(err)
-        head, sep, rest = problem.partition(": ")
-        if sep and re.fullmatch(r"[\w.\[\]]+", head):  # a check that names its key
-            key, problem = (head if key == "(top level)" else f"{key}.{head}"), rest
-        raise ScenarioError(path, key, problem) from None
+    design = validated(Design, data, path, _describe)
     try:  # a path relative to the design file, or a shipped scenario's name
         base_file = resolve(design.base, relative_to=path.parent)
     except ScenarioError:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.config.schema import Department, Scenario, ScenarioError
 
 SHIPPED = "sim.scenarios"  # the project's scenarios/ folder, installed inside the package
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def shipped_folder() -> Path:
@@ -63,10 +67,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, Pat
         raise ScenarioError(chain[-1], "extends", f"cyclic extends ({cycle})")
     if not path.is_file():
         raise ScenarioError(chain[-1], "extends", f"no such file: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    data = read_toml(path)
     origin = {key: path for key in _dotted_keys(data)}
     parent_name = data.pop("extends", None)
     if parent_name is None:
@@ -131,17 +132,42 @@ def describe_error(err: dict) -> str:
     return f"{msg.lower()} (got {value!r})" if value is not None else msg.lower()
 
 
+def read_toml(path: Path) -> dict:
+    """A file's TOML; a missing file or one that is not TOML is refused, naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(path, "file", "no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+
+
+def validated(model: type[Model], data: dict, file: Path,
+              describe: Callable[[dict], str] = describe_error,
+              owner: Callable[[str], Path] | None = None) -> Model:
+    """`data` as `model`, or its first failure refused with the file (`owner` says which file
+    set a key), the key and what is allowed."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        key, problem = first_error(exc, describe)
+    raise ScenarioError(owner(key) if owner else file, key, problem)
+
+
+def first_error(exc: ValidationError, describe: Callable[[dict], str]) -> tuple[str, str]:
+    """The key and problem of a validation error's first failure. A check across keys says
+    which key it concerns at the start of its message ("types: …"), and that key is named."""
+    err = exc.errors()[0]
+    key, problem = error_key(err["loc"]), describe(err)
+    head, sep, rest = problem.partition(": ")
+    if sep and re.fullmatch(r"[\w.\[\]]+", head):
+        key, problem = (head if key == "(top level)" else f"{key}.{head}"), rest
+    return key, problem
+
+
 def validate(data: dict, origin: dict[str, Path], file: Path) -> Scenario:
     """Validate merged scenario data; a failure names the file that set the offending key."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key, problem = error_key(err["loc"]), describe_error(err)
-        if key == "(top level)" and ": " in problem:  # a check across sections names its key
-            key, problem = problem.split(": ", 1)
-        where = _owner(key, origin, file)
-        raise ScenarioError(where, key, problem) from None
+    return validated(Scenario, data, file, owner=lambda key: _owner(key, origin, file))
 
 
 def _owner(key: str, origin: dict[str, Path], default: Path) -> Path:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim import config
-from sim.config.files import is_steps, locate, resolve
+from sim.config.files import is_steps, locate, read_toml, resolve, validated
 from sim.config.schema import Frozen, Name, Scenario, ScenarioError
 from sim.config.steps import add_from
 
@@ -107,7 +107,7 @@ def load(name_or_path: str | Path) -> LeverSpec:
     """Read and check a lever file (a path, or the shipped `designs/levers`): its keys, its
     base, and that each path is a parameter the step fits."""
     path = resolve(name_or_path)
-    table = _validated(path, _read(path))
+    table = validated(LeverFile, _read(path), path, _describe)
     try:
         base_file = resolve(table.base, relative_to=path.parent)
     except ScenarioError:
@@ -122,28 +122,11 @@ def load(name_or_path: str | Path) -> LeverSpec:
 
 def _read(path: Path) -> dict:
     """The file's TOML, which must have [[levers]]."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
+    data = read_toml(path)
     if "levers" in data:
         return data
     raise ScenarioError(path, "levers", "not a lever file: it has no [[levers]] (scenario files "
                         "go to run or compare, designs to sweep)")
-
-
-def _validated(path: Path, data: dict) -> LeverFile:
-    """The lever file's model; a failure names its key, or the key a check across levers
-    names."""
-    try:
-        return LeverFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-    key, problem = config.error_key(err["loc"]), _describe(err)
-    head, sep, rest = problem.partition(": ")
-    if sep and key == "(top level)":
-        key, problem = head, rest
-    raise ScenarioError(path, key, problem)
 
 
 def _describe(err: dict) -> str:

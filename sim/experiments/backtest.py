@@ -12,18 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tempfile
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import config
 from sim.analysis import census, metrics
 from sim.analysis.records import Events
 from sim.config import DAYS_PER_MONTH, Name, Scenario, ScenarioError
+from sim.config.files import read_toml, validated
 from sim.experiments.posterior import Posterior
 from sim.experiments.runner import run_all
 from sim.output import results
@@ -96,18 +96,7 @@ class Observed(Strict):
 
 def load_observed(path: Path) -> Observed:
     """Read and validate the observed file; bad input raises ScenarioError (exit 2)."""
-    if not path.is_file():
-        raise ScenarioError(path, "file", "no such file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
-    try:
-        return Observed.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ScenarioError(path, key, err["msg"].removeprefix("Value error, ")) from None
+    return validated(Observed, read_toml(path), path)
 
 
 def load_runs(path: Path, observed: Observed) -> dict[str, Scenario]:
@@ -120,7 +109,7 @@ def load_runs(path: Path, observed: Observed) -> dict[str, Scenario]:
         cfg = runs["with_reform" if figure.measure in PAIRED else "history"]
         first, last = figure.dates()
         if first < cfg.run.start_date or last > cfg.run.end_date:
-            raise ScenarioError(path, f"figure.{i}.{figure.name}",
+            raise ScenarioError(path, f"figure[{i}].{figure.name}",
                                 f"looks at {first}–{last}, outside the run of {cfg.name} "
                                 f"({cfg.run.start_date}–{cfg.run.end_date})")
     return runs

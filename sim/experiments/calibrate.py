@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import math
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from tqdm import tqdm
 from sim import __version__, config
 from sim.config import Frozen, Name, Scenario, ScenarioError
 from sim.config.design import Factor, Variants
-from sim.config.files import resolve
+from sim.config.files import read_toml, resolve, validated
 from sim.experiments import backtest, emulator, executors
 from sim.model.city import run_replication
 from sim.output import results
@@ -99,13 +98,7 @@ def load(path: Path, budget: int | None = None) -> Plan:
     for the predictive runs, the rest split over the waves. Every refusal is a ScenarioError
     naming the file and the key."""
     path = resolve(path)
-    data = _read(path)
-    try:
-        calibration = Calibration.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ScenarioError(path, config.error_key(err["loc"]),
-                            config.describe_error(err)) from None
+    calibration = validated(Calibration, read_toml(path), path)
     if budget is not None:
         predictive = max(budget // 5, 1)
         samples = max((budget - predictive) // calibration.waves, 1)
@@ -117,13 +110,6 @@ def load(path: Path, budget: int | None = None) -> Plan:
     figures = _target_figures(path, calibration, observed)
     _check_parameters(path, calibration, base)
     return Plan(path, calibration, base, figures)
-
-
-def _read(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(path, "toml", f"not valid TOML ({exc})") from None
 
 
 def _target_figures(path: Path, calibration: Calibration,

@@ -84,10 +84,10 @@ def test_a_known_miss_is_reported_but_does_not_fail(observed):
 
 
 @pytest.mark.parametrize(("figure", "key"), [
-    (count_figure(600, 400), "figure.0"),
-    (count_figure(400, 600).replace('"count"', '"bogus"'), "figure.0.measure"),
-    (count_figure(400, 600).replace("year = 2011", "year = 2015"), "figure.0.count_2011"),
-    (count_figure(400, 600).replace("year = 2011", ""), "figure.0"),
+    (count_figure(600, 400), "figure[0]"),
+    (count_figure(400, 600).replace('"count"', '"bogus"'), "figure[0].measure"),
+    (count_figure(400, 600).replace("year = 2011", "year = 2015"), "figure[0].count_2011"),
+    (count_figure(400, 600).replace("year = 2011", ""), "figure[0]"),
 ], ids=["low-above-high", "unknown-measure", "outside-run", "missing-year"])
 def test_bad_observed_file_is_refused(observed, figure, key):
     path = observed(figure)
