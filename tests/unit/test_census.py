@@ -46,6 +46,17 @@ def test_shares_over_census_days():
     assert np.isclose(census.waited_over_share(censuses, 20.0), (1 / 2 + 1) / 2)
 
 
+def test_first_shelter_admissions_count_each_citizen_once_where_they_first_came():
+    rows = [(1, 5.0), (2, 5.0), (1, 50.0), (3, 120.0), (2, 130.0), (4, 400.0)]
+    cid, t = zip(*rows, strict=True)
+    ev = Events(pa.table({"citizen_id": pa.array(cid, pa.int64()), "time_days": t,
+                          "event": ["shelter_enter"] * len(rows),
+                          "stage": ["awaiting_assessment"] * len(rows)}))
+    assert census.first_shelter_admissions(ev, 0.0, 100.0) == 2  # 1 and 2; 1 again is not new
+    assert census.first_shelter_admissions(ev, 100.0, 365.0) == 1  # 3; 2 came back
+    assert census.first_shelter_admissions(ev, 365.0, 730.0) == 1
+
+
 def test_count_day_is_wednesday_of_week_6():
     assert census.count_day(2023) == dt.date(2023, 2, 8)
     assert census.count_day(2023).isocalendar()[1] == 6

@@ -92,6 +92,25 @@ def test_a_point_changes_only_its_factors():
     assert config.Scenario.model_validate(same) == base
 
 
+def test_a_balanced_share_keeps_the_types_summing_to_one():
+    base = config.load(ROOT / "scenarios" / "reform_2024.toml")
+    kinds = "population.types.{}.inflow_share"
+    factors = tuple(design.Factor(path=kinds.format(kind), low=0.05, high=0.15,
+                                  balance=kinds.format("transitional"))
+                    for kind in ("episodic", "chronic"))
+    cfg = design.Variants(base, factors, FROM).at((0.14, 0.06))
+    types = cfg.population.types
+    assert (types["episodic"].inflow_share, types["chronic"].inflow_share) == (0.14, 0.06)
+    assert np.isclose(types["transitional"].inflow_share, 0.80)  # +0.04 and -0.04 cancel
+    cfg = design.Variants(base, factors[:1], FROM).at((0.15,))
+    assert np.isclose(types["transitional"].inflow_share - 0.05,
+                      cfg.population.types["transitional"].inflow_share)
+    with pytest.raises(ValueError, match="not a plain number"):
+        dated = design.Factor(path=kinds.format("chronic"), low=0.05, high=0.15,
+                              balance="support.support_workers")
+        design.Variants(base, (dated,), FROM).at((0.1,))
+
+
 def grid_sweep(levels_a: list[float], levels_b: list[float]) -> design.Sweep:
     plan = make("grid", [{"path": "a", "levels": levels_a}, {"path": "b", "levels": levels_b}])
     return design.Sweep(plan, Path("d.toml"), None, design.points(plan))
