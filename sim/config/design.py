@@ -69,11 +69,7 @@ class Design(Frozen):
 
     @model_validator(mode="after")
     def _method_fits(self) -> Design:
-        for i, factor in enumerate(self.factors):
-            _check_factor(self.method, f"factors[{i}]", factor)
-        paths = [f.path for f in self.factors]
-        if len(set(paths)) < len(paths):
-            raise ValueError("factors: a parameter path appears twice")
+        check_factors(self.method, "factors", self.factors)
         if self.method == "grid" and self.samples is not None:
             raise ValueError("samples: a grid has no samples; its points are the levels' product")
         if self.method != "grid" and self.samples is None:
@@ -86,15 +82,24 @@ class Design(Frozen):
         return self
 
 
-def _check_factor(method: str, where: str, factor: Factor) -> None:
-    if method == "grid":
-        if factor.levels is None or factor.low is not None or factor.high is not None:
-            raise ValueError(f"{where}: a grid factor takes levels = [...], not low/high")
-    elif factor.levels is not None or factor.low is None or factor.high is None:
-        raise ValueError(f"{where}: a {method} factor takes low and high, not levels")
-    elif factor.low == factor.high:
-        raise ValueError(f"{where}.high: low and high are both {factor.low:g}; "
-                         "a factor must vary")
+def check_factors(method: str, where: str, factors: tuple[Factor, ...],
+                  noun: str | None = None) -> None:
+    """Each factor has what its method needs (levels for a grid, a range otherwise) and varies,
+    and no path appears twice; raises ValueError naming the key."""
+    noun = noun or f"{method} factor"
+    for i, factor in enumerate(factors):
+        key = f"{where}[{i}]"
+        if method == "grid":
+            if factor.levels is None or factor.low is not None or factor.high is not None:
+                raise ValueError(f"{key}: a grid factor takes levels = [...], not low/high")
+        elif factor.levels is not None or factor.low is None or factor.high is None:
+            raise ValueError(f"{key}: a {noun} takes low and high, not levels")
+        elif factor.low == factor.high:
+            raise ValueError(f"{key}.high: low and high are both {factor.low:g}; "
+                             f"a {noun} must vary")
+    paths = [f.path for f in factors]
+    if len(set(paths)) < len(paths):
+        raise ValueError(f"{where}: a parameter path appears twice")
 
 
 @dataclass(frozen=True)

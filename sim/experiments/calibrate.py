@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from sim import __version__, config
 from sim.config import Frozen, Name, Scenario, ScenarioError
-from sim.config.design import Factor, Variants
+from sim.config.design import Factor, Variants, check_factors
 from sim.config.files import read_toml, resolve, validated
 from sim.experiments import backtest, emulator, executors
 from sim.model.city import run_replication
@@ -69,6 +69,7 @@ class Calibration(Frozen):
 
     @model_validator(mode="after")
     def _something_to_fit(self) -> Calibration:
+        check_factors("lhs", "parameters", self.parameters, noun="prior")  # a range, as in lhs
         if all(t.held_out for t in self.targets):
             raise ValueError("every target is held out: at least one must be fitted")
         return self
@@ -129,17 +130,9 @@ def _target_figures(path: Path, calibration: Calibration,
 
 
 def _check_parameters(path: Path, calibration: Calibration, base: Scenario) -> None:
-    """Every parameter has a range, names a number of the history scenario, and both ends of
-    its range give a valid scenario."""
+    """Every parameter names a number of the history scenario, and both ends of the priors give
+    a valid scenario (the ranges themselves are the file's validation)."""
     variants = Variants(base, calibration.parameters, base.run.start_date)
-    for i, factor in enumerate(calibration.parameters):
-        if factor.levels is not None or factor.low is None or factor.high is None:
-            raise ScenarioError(path, f"parameters[{i}]", "a prior takes low and high")
-        if factor.low == factor.high:
-            raise ScenarioError(path, f"parameters[{i}].high", f"low and high are both "
-                                f"{factor.low:g}; a prior must be a range")
-    if len({f.path for f in calibration.parameters}) < len(calibration.parameters):
-        raise ScenarioError(path, "parameters", "a parameter path appears twice")
     for end in ("low", "high"):
         values = tuple(getattr(f, end) for f in calibration.parameters)
         try:
