@@ -20,7 +20,8 @@ from sim.report.style import PALETTE, Section, styled
 FITTED, HELD_OUT = PALETTE[0], PALETTE[1]
 BINS = 20  # histogram bins across each parameter's prior range
 PAIR_POINTS = 1000  # posterior draws in the pairs plot (a seeded weighted resample)
-PAIR_PANEL_PX = 90  # height of one row of the pairs plot
+PAIR_PANEL_PX = 200  # height of one row of the pairs plot
+PAIR_PARAMETERS = 6  # parameters in the pairs plot: more make panels too small to read
 MARGINAL_COLUMNS = 3  # posterior histograms side by side
 
 
@@ -157,21 +158,41 @@ def pairs_section(posterior: dict, parameters: list[dict]) -> Section | None:
     if len(parameters) < 2:
         return None
     weights = np.asarray(posterior["weight"])
+    shown = _most_narrowed(posterior, parameters, weights)
     picks = np.random.default_rng(0).choice(len(weights), PAIR_POINTS, p=weights)
     dims = [{"label": _short(p["path"]), "values": np.asarray(posterior[p["path"]])[picks]}
-            for p in parameters]
+            for p in shown]
     fig = go.Figure(go.Splom(dimensions=dims, showupperhalf=False, diagonal_visible=False,
                              marker={"size": 3, "color": FITTED, "opacity": 0.4}))
-    styled(fig, 160 + PAIR_PANEL_PX * len(parameters)).update_layout(hovermode="closest")
+    styled(fig, 160 + PAIR_PANEL_PX * len(shown)).update_layout(hovermode="closest")
+    which = "" if len(shown) == len(parameters) else (
+        f" The {len(shown)} parameters shown are those the history narrows most (the smallest "
+        "posterior sd against the prior's); the others stay close to their priors.")
     return Section("cal-pairs", "Pairs of parameters: what the history trades off",
                    f"{PAIR_POINTS} draws of the posterior (resampled by weight), one panel per "
                    "pair of parameters. A cloud along a diagonal means the history fits as well "
-                   "with more of one and less of the other: neither is known alone.", fig)
+                   "with more of one and less of the other: neither is known alone." + which,
+                   fig)
+
+
+def _most_narrowed(posterior: dict, parameters: list[dict],
+                   weights: np.ndarray) -> list[dict]:
+    """The PAIR_PARAMETERS parameters whose posterior sd is smallest against a flat prior's
+    (range / √12), in the file's order."""
+    def ratio(p: dict) -> float:
+        values = np.asarray(posterior[p["path"]])
+        mean = np.sum(weights * values)
+        sd = np.sqrt(np.sum(weights * (values - mean) ** 2))
+        return sd / ((p["high"] - p["low"]) / math.sqrt(12))
+    chosen = sorted(parameters, key=ratio)[:PAIR_PARAMETERS]
+    return [p for p in parameters if p in chosen]
 
 
 def _short(path: str) -> str:
     """A parameter path without the sections a reader does not need to tell them apart."""
-    return path.removeprefix("population.").removeprefix("types.")
+    for section in ("population.types.", "population.", "assessment.", "support."):
+        path = path.removeprefix(section)
+    return path
 
 
 def emulator_section(fit: list[dict]) -> Section:
