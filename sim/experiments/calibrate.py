@@ -249,7 +249,7 @@ def fit(plan: Plan, map_tasks: Callable, progress: bool, kept: Kept | None = Non
             candidates = _sample(low, high, cal.candidates, rng)
             emulated = model.predict(candidates)
             proposal = _next_wave(plan, candidates, emulated, rng)
-        fitted.posterior, fitted.weights = _weigh(plan, candidates, emulated)
+        fitted.posterior, fitted.weights = _weigh(plan, model, low, high, rng)
         fitted.predictive = _predict(plan, fitted, model, Runs(plan, map_tasks, bar, kept,
                                                                cal.waves), rng)
     fitted.interrupted = len(fitted.predictive.draws) < cal.predictive_runs
@@ -315,18 +315,66 @@ def _next_wave(plan: Plan, candidates: np.ndarray, emulated: tuple, rng) -> np.n
     return candidates[chosen]
 
 
-def _weigh(plan: Plan, candidates: np.ndarray,
-           emulated: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates with their importance weights (the Gaussian likelihood of the fitted
-    targets; the priors are uniform and the candidates sample them), normalised, without the
-    sets whose weight is below a millionth of the largest."""
-    log_lik = -0.5 * np.sum(distances(plan, emulated[0], _spread(emulated)) ** 2, axis=1)
-    if not np.isfinite(log_lik).any():
-        raise ScenarioError(plan.file, "targets", "no parameter set within the priors comes "
-                            "near every target; widen the priors or check the targets")
-    w = np.exp(log_lik - np.max(log_lik))
+PROPOSALS = 6  # importance sampling rounds: the prior, then five proposals fitted to the last
+DEFENSIVE = 0.1  # share of a proposal drawn from the prior, so no part of it goes unweighed
+DEGREES = 5.0  # of freedom of the proposals' Student t: tails as heavy as the flat prior's logits
+JITTER = 0.01  # added to the proposal's variances (on the logit scale), for sets few weights carry
+EDGE = 1e-9  # how near a set may come to its prior's bounds (their logits are infinite)
+
+
+def _weigh(plan: Plan, model: emulator.Emulator, low: np.ndarray, high: np.ndarray,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior as emulated sets with importance weights, by adaptive importance sampling
+    (population Monte Carlo, Cappé et al. 2004). The first proposal is the prior; each next is a
+    Student t fitted to the weighted sets, mixed with the prior. A set's
+    weight is the Gaussian likelihood of the fitted targets times the prior's density over the
+    proposal's. With many parameters, sets drawn from the prior alone seldom land where
+    the history fits; the proposals go there. Sets below a millionth of the largest weight are
+    dropped."""
+    n = plan.calibration.candidates
+    sets, log_q = _sample(low, high, n, rng), np.zeros(n)
+    for step in range(PROPOSALS):
+        log_w = _log_likelihood(plan, model.predict(sets)) - log_q
+        if not np.isfinite(log_w).any():
+            raise ScenarioError(plan.file, "targets", "no parameter set within the priors "
+                                "comes near every target; widen the priors or check the "
+                                "targets")
+        w = np.exp(log_w - np.max(log_w))
+        if step < PROPOSALS - 1:
+            sets, log_q = _propose(sets, w / w.sum(), low, high, n, rng)
     keep = w >= 1e-6
-    return candidates[keep], w[keep] / w[keep].sum()
+    return sets[keep], w[keep] / w[keep].sum()
+
+
+def _log_likelihood(plan: Plan, emulated: tuple) -> np.ndarray:
+    """The Gaussian log likelihood of the fitted targets, with the emulator's and the model's
+    noise added to the observations' sd."""
+    return -0.5 * np.sum(distances(plan, emulated[0], _spread(emulated)) ** 2, axis=1)
+
+
+def _propose(sets: np.ndarray, weights: np.ndarray, low: np.ndarray, high: np.ndarray, n: int,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """n sets from the prior mixed with a Student t fitted to the weighted sets, and the log of
+    that mixture's density over the prior's. The t lives on the logits of the sets' places in
+    the prior box, so it never leaves the box; its heavy tails keep the weights bounded in the
+    parameters the history leaves near their priors (a Gaussian's thin tails did not: an
+    effective sample size of 10 rather than hundreds)."""
+    from scipy.special import expit, logit
+    from scipy.stats import multivariate_t
+
+    def place(values: np.ndarray) -> np.ndarray:
+        return np.clip((values - low) / (high - low), EDGE, 1 - EDGE)
+
+    y = logit(place(sets))
+    cov = np.atleast_2d(np.cov(y.T, aweights=weights)) + JITTER * np.eye(len(low))
+    t = multivariate_t(weights @ y, cov, df=DEGREES)
+    from_prior = rng.binomial(n, DEFENSIVE)
+    new = np.vstack([logit(place(low + rng.random((from_prior, len(low))) * (high - low))),
+                     t.rvs(size=n - from_prior, random_state=rng).reshape(-1, len(low))])
+    u = place(low + expit(new) * (high - low))
+    log_prior = np.sum(np.log(u) + np.log1p(-u), axis=1)  # the flat prior's density on logits
+    log_q = np.logaddexp(np.log(DEFENSIVE), np.log1p(-DEFENSIVE) + t.logpdf(new) - log_prior)
+    return low + u * (high - low), log_q
 
 
 def _predict(plan: Plan, fitted: Fitted, model: emulator.Emulator, runs: Runs,
