@@ -24,7 +24,8 @@ from sim.cli import main
 from sim.experiments import backtest, calibrate, executors, posterior
 from sim.model.city import run_replication
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "golden.toml"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "golden.toml"
 PATH = "population.types.short.self_exit_per_year"
 TRUTH = 1.2
 FIGURES = {"count_2024": ("count", "year = 2024", "citizens"),
@@ -130,6 +131,8 @@ def test_the_command_writes_the_calibration_folder(problem, tmp_path, capsys):
     (('figure = "count_2024"', 'figure = "count_1999"'), "targets[0].figure",
      "not a history figure"),
     (("sd = ", "sd = -"), "targets[0].sd", "greater than 0"),
+    ((f'path = "{PATH}"', f'path = "{PATH}"\nbalance = "population.types.none.inflow_share"'),
+     "parameters.path", "not a parameter"),
 ])
 def test_a_bad_calibration_file_is_refused(problem, tmp_path, capsys, change, key, says):
     text = problem.read_text(encoding="utf-8").replace(*change, 1)
@@ -231,3 +234,15 @@ def test_a_dask_cluster_gives_the_same_posterior(problem, tmp_path):
     for name in ("posterior.parquet", "runs/predictive.parquet"):
         assert pq.read_table(tmp_path / "dask" / name).equals(
             pq.read_table(tmp_path / "pool" / name)), name
+
+
+def test_the_shipped_posterior_was_made_by_the_shipped_calibration_file():
+    """The out-of-sample file fits the same priors, and the shipped posterior is the shipped
+    file's: a changed prior or target without a rebuilt posterior fails here."""
+    shipped = ROOT / "scenarios" / "calibration"
+    plan = calibrate.load(shipped / "copenhagen.toml")
+    to_2017 = calibrate.load(shipped / "copenhagen_to_2017.toml")
+    assert to_2017.calibration.parameters == plan.calibration.parameters
+    manifest = json.loads((shipped / "copenhagen-posterior" / "manifest.json").read_text())
+    assert manifest["complete"]
+    assert calibrate.Calibration.model_validate(manifest["settings"]) == plan.calibration
