@@ -181,8 +181,8 @@ def _most_narrowed(posterior: dict, parameters: list[dict],
     (range / √12), in the file's order."""
     def ratio(p: dict) -> float:
         values = np.asarray(posterior[p["path"]])
-        mean = np.sum(weights * values)
-        sd = np.sqrt(np.sum(weights * (values - mean) ** 2))
+        mean = np.average(values, weights=weights)
+        sd = math.sqrt(np.average((values - mean) ** 2, weights=weights))
         return sd / ((p["high"] - p["low"]) / math.sqrt(12))
     chosen = sorted(parameters, key=ratio)[:PAIR_PARAMETERS]
     return [p for p in parameters if p in chosen]
